@@ -1,0 +1,270 @@
+package hsm
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"bastion/shared/hybrid"
+
+	"github.com/miekg/pkcs11"
+)
+
+// Ceremony describes a key ceremony: it initialises the tokens, installs
+// the KEK in each from a secret split among custodians, makes the signing
+// key in the first token and clones it to the others, seals a fresh ML-DSA
+// seed, and writes the directory laid out in README.md.
+type Ceremony struct {
+	// Dir is the ceremony directory. It must not exist or be empty.
+	Dir string
+	// Module is the PKCS#11 library path.
+	Module string
+	// Tokens is how many tokens to initialise; default 3.
+	Tokens int
+	// Suite is the composite suite; default hybrid.SuiteMLDSA65P256.
+	Suite hybrid.Suite
+	// KeyName names the signing key, its label on the tokens and its files
+	// under keys/; default "high-side".
+	KeyName string
+	// LabelPrefix prefixes token labels ("<prefix>-1" ...); default "bastion".
+	LabelPrefix string
+	// Threshold and Shares set the custodian sharing; default 3 of 5.
+	Threshold, Shares int
+	// SoftHSM, when true, writes Dir/softhsm2.conf with its token directory
+	// Dir/tokens and points SOFTHSM2_CONF at it before loading the module.
+	// The module must not be loaded yet in this process.
+	SoftHSM bool
+}
+
+// KEKLabel is the label of the key-encryption key on every token.
+const KEKLabel = "bastion-kek"
+
+// CeremonyResult lists what a ceremony produced; it holds no secret.
+type CeremonyResult struct {
+	Ceremony       string   `json:"ceremony"`
+	Suite          string   `json:"suite"`
+	KeyName        string   `json:"key_name"`
+	KeyID          string   `json:"key_id"`
+	Tokens         []string `json:"tokens"`
+	KEKCheckValue  string   `json:"kek_check_value"`
+	Threshold      int      `json:"threshold"`
+	Shares         int      `json:"shares"`
+	Config         string   `json:"config"`
+	PublicKeyFile  string   `json:"public_key_file"`
+	SealedSeedFile string   `json:"sealed_seed_file"`
+	ShareFiles     []string `json:"share_files"`
+	CommitmentFile string   `json:"commitment_file"`
+	Created        string   `json:"created"`
+}
+
+// ceremonyRun is the state of one ceremony while it runs.
+type ceremonyRun struct {
+	Ceremony
+	mod      *pkcs11.Ctx
+	res      *CeremonyResult
+	labels   []string
+	pins     []string
+	sessions []pkcs11.SessionHandle
+	keks     []pkcs11.ObjectHandle
+}
+
+// Run performs the ceremony. It refuses with ErrCeremonyExists when Dir is
+// in use. logger may be nil. No PIN, key or seed is logged or returned.
+func (c Ceremony) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResult, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := c.defaults(); err != nil {
+		return nil, err
+	}
+	r := &ceremonyRun{Ceremony: c, res: &CeremonyResult{
+		Ceremony: randomHex(16), Suite: string(c.Suite), KeyName: c.KeyName,
+		Threshold: c.Threshold, Shares: c.Shares, Created: time.Now().UTC().Format(time.RFC3339),
+	}}
+	defer r.closeSessions()
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"create directory", r.makeDir},
+		{"load module", r.loadModule},
+		{"initialise tokens", r.initTokens},
+		{"install KEK", r.installKEK},
+		{"make signing key", r.makeKeys},
+		{"write configuration", r.writeConfig},
+	}
+	for _, s := range steps {
+		if err := s.fn(); err != nil {
+			return nil, fmt.Errorf("ceremony: failed to %s: %w", s.name, err)
+		}
+		logger.InfoContext(ctx, "ceremony step done", slog.String("step", s.name))
+	}
+	return r.res, nil
+}
+
+func (c *Ceremony) defaults() error {
+	setDefault(&c.Tokens, 3)
+	setDefault(&c.Threshold, 3)
+	setDefault(&c.Shares, 5)
+	if c.Suite == "" {
+		c.Suite = hybrid.SuiteMLDSA65P256
+	}
+	if c.KeyName == "" {
+		c.KeyName = "high-side"
+	}
+	if c.LabelPrefix == "" {
+		c.LabelPrefix = "bastion"
+	}
+	switch {
+	case c.Dir == "" || c.Module == "":
+		return errors.New("ceremony: dir and module are required")
+	case c.Suite.Label() == "":
+		return fmt.Errorf("ceremony: %w: %q", hybrid.ErrUnknownSuite, string(c.Suite))
+	case !hybrid.ValidKeyName(c.KeyName) || !hybrid.ValidKeyName(c.LabelPrefix):
+		return errors.New("ceremony: key name and label prefix must match [A-Za-z0-9._-]{1,64}")
+	case len(c.LabelPrefix)+4 > 32:
+		return errors.New("ceremony: label prefix too long for a 32-byte token label")
+	case c.Tokens < 1 || c.Tokens > 64:
+		return fmt.Errorf("ceremony: %d tokens, want 1 to 64", c.Tokens)
+	case c.Threshold < 2 || c.Threshold > c.Shares || c.Shares > 255:
+		return fmt.Errorf("ceremony: invalid sharing %d-of-%d", c.Threshold, c.Shares)
+	}
+	return nil
+}
+
+// makeDir creates Dir and its subdirectories, refusing a used one.
+func (r *ceremonyRun) makeDir() error {
+	if entries, err := os.ReadDir(r.Dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%w: %s", ErrCeremonyExists, r.Dir)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for _, d := range []string{"", "pins", "keys", "shares"} {
+		if err := os.MkdirAll(filepath.Join(r.Dir, d), 0o700); err != nil {
+			return err
+		}
+	}
+	if !r.SoftHSM {
+		return nil
+	}
+	if err := os.Mkdir(filepath.Join(r.Dir, "tokens"), 0o700); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(filepath.Join(r.Dir, "tokens"))
+	if err != nil {
+		return err
+	}
+	conf := fmt.Sprintf("directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n", abs)
+	return writeFile(filepath.Join(r.Dir, "softhsm2.conf"), []byte(conf), 0o600)
+}
+
+func (r *ceremonyRun) loadModule() error {
+	if r.SoftHSM {
+		if moduleLoaded(r.Module) {
+			return errors.New("module already loaded in this process; SoftHSM reads its configuration only once")
+		}
+		abs, err := filepath.Abs(filepath.Join(r.Dir, "softhsm2.conf"))
+		if err != nil {
+			return err
+		}
+		os.Setenv("SOFTHSM2_CONF", abs)
+	}
+	var err error
+	r.mod, err = loadModule(r.Module)
+	return err
+}
+
+// initTokens initialises each token with a random SO PIN, which is not
+// kept, and a random user PIN written to pins/<label>.pin.
+func (r *ceremonyRun) initTokens() error {
+	for i := 1; i <= r.Tokens; i++ {
+		label := fmt.Sprintf("%s-%d", r.LabelPrefix, i)
+		pin := randomHex(16)
+		if err := initToken(r.mod, label, randomHex(16), pin); err != nil {
+			return err
+		}
+		if err := writeFile(filepath.Join(r.Dir, "pins", label+".pin"), []byte(pin+"\n"), 0o600); err != nil {
+			return err
+		}
+		sh, err := userSession(r.mod, label, pin)
+		if err != nil {
+			return err
+		}
+		r.labels, r.pins, r.sessions = append(r.labels, label), append(r.pins, pin), append(r.sessions, sh)
+	}
+	r.res.Tokens = r.labels
+	return nil
+}
+
+// installKEK splits a fresh secret into custodian shares, derives the KEK
+// and imports it into every token.
+func (r *ceremonyRun) installKEK() error {
+	secret, shares, commit, err := splitSecret(rand.Reader, r.res.Ceremony, r.Threshold, r.Shares)
+	defer clear(secret)
+	if err != nil {
+		return err
+	}
+	kek, err := kekFromSecret(secret)
+	if err != nil {
+		return err
+	}
+	defer clear(kek)
+	if r.res.KEKCheckValue, err = checkValue(kek); err != nil {
+		return err
+	}
+	for _, sh := range r.sessions {
+		if err := importKEK(r.mod, sh, KEKLabel, kek, r.res.KEKCheckValue); err != nil {
+			return err
+		}
+		h, err := findObject(r.mod, sh, pkcs11.CKO_SECRET_KEY, KEKLabel)
+		if err != nil {
+			return err
+		}
+		r.keks = append(r.keks, h)
+	}
+	return r.writeShares(shares, commit)
+}
+
+func (r *ceremonyRun) writeShares(shares []Share, commit Commitment) error {
+	for _, s := range shares {
+		p := filepath.Join(r.Dir, "shares", fmt.Sprintf("share-%d.txt", s.ID))
+		err := writeFile(p, s.Marshal(), 0o600)
+		clear(s.Value)
+		if err != nil {
+			return err
+		}
+		r.res.ShareFiles = append(r.res.ShareFiles, p)
+	}
+	r.res.CommitmentFile = filepath.Join(r.Dir, "shares", "commitment.txt")
+	return writeFile(r.res.CommitmentFile, commit.Marshal(), 0o644)
+}
+
+// writeFile creates path exclusively with mode perm.
+func writeFile(path string, b []byte, perm os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func (r *ceremonyRun) closeSessions() {
+	for _, sh := range r.sessions {
+		r.mod.Logout(sh)
+		r.mod.CloseSession(sh)
+	}
+}

@@ -1,0 +1,140 @@
+package hsm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// PINEnv names the environment variable that supplies a PIN for every
+// token whose TokenConfig has no PINFile.
+const PINEnv = "BASTION_HSM_PIN"
+
+// Config describes an HSM pool. The zero values of the tuning fields select
+// the defaults given on each.
+type Config struct {
+	// Module is the path of the PKCS#11 library, for example
+	// /usr/lib/softhsm/libsofthsm2.so.
+	Module string `toml:"module"`
+	// Tokens lists the tokens of the pool, found by label. All hold the same
+	// KEK and signing keys. At least one is required.
+	Tokens []TokenConfig `toml:"tokens"`
+	// MaxIdleSessions bounds the idle sessions kept per token; default 8.
+	MaxIdleSessions int `toml:"max_idle_sessions"`
+	// BackoffMin is the first wait before a DOWN token is probed again;
+	// default 1s. Each failed probe doubles it up to BackoffMax.
+	BackoffMin time.Duration `toml:"backoff_min"`
+	// BackoffMax caps the probe back-off; default 1m.
+	BackoffMax time.Duration `toml:"backoff_max"`
+	// ProbationSuccesses is how many consecutive successful probes or
+	// operations move a PROBATION token back to UP; default 3.
+	ProbationSuccesses int `toml:"probation_successes"`
+	// HealthInterval is how often a background loop probes DOWN tokens;
+	// 0 disables the loop and leaves probing to Check and to requests.
+	HealthInterval time.Duration `toml:"health_interval"`
+
+	// wrap, when set by tests, wraps the loaded module to inject faults.
+	wrap func(module) module
+}
+
+// TokenConfig names one token of the pool.
+type TokenConfig struct {
+	// Label is the token label (CK_TOKEN_INFO.label, at most 32 bytes).
+	Label string `toml:"label"`
+	// PINFile is the path of a file holding the user PIN on its first line.
+	// It must be mode 0600 or stricter. When empty, the PIN comes from the
+	// BASTION_HSM_PIN environment variable.
+	PINFile string `toml:"pin_file"`
+}
+
+// LoadConfig reads a TOML pool configuration. Relative PIN file paths are
+// taken relative to the configuration file's directory. Unknown keys are
+// an error naming the key and line.
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("failed to read HSM config: %w", err)
+	}
+	var cfg Config
+	dec := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		var sm *toml.StrictMissingError
+		if errors.As(err, &sm) {
+			return Config{}, fmt.Errorf("%s: unknown key: %s", path, sm.String())
+		}
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	for i, tc := range cfg.Tokens {
+		if tc.PINFile != "" && !filepath.IsAbs(tc.PINFile) {
+			cfg.Tokens[i].PINFile = filepath.Join(filepath.Dir(path), tc.PINFile)
+		}
+	}
+	return cfg, cfg.validate()
+}
+
+// validate checks the fields Open needs and fills in defaults.
+func (c *Config) validate() error {
+	if c.Module == "" {
+		return errors.New("HSM config: module is empty")
+	}
+	if len(c.Tokens) == 0 {
+		return errors.New("HSM config: no tokens")
+	}
+	seen := map[string]bool{}
+	for _, t := range c.Tokens {
+		if t.Label == "" || len(t.Label) > 32 {
+			return fmt.Errorf("HSM config: token label %q must be 1 to 32 bytes", t.Label)
+		}
+		if seen[t.Label] {
+			return fmt.Errorf("HSM config: token label %q listed twice", t.Label)
+		}
+		seen[t.Label] = true
+	}
+	setDefault(&c.MaxIdleSessions, 8)
+	setDefault(&c.ProbationSuccesses, 3)
+	setDefault(&c.BackoffMin, time.Second)
+	setDefault(&c.BackoffMax, time.Minute)
+	return nil
+}
+
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// readPIN returns the PIN of tc: the first line of its PIN file, which must
+// be a regular file with no group or other permissions, or else the
+// BASTION_HSM_PIN variable. It returns ErrPINFile; the PIN itself never
+// appears in an error or a log.
+func readPIN(tc TokenConfig) (string, error) {
+	if tc.PINFile == "" {
+		if pin := os.Getenv(PINEnv); pin != "" {
+			return pin, nil
+		}
+		return "", fmt.Errorf("%w: token %q has no pin_file and %s is unset", ErrPINFile, tc.Label, PINEnv)
+	}
+	fi, err := os.Stat(tc.PINFile)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrPINFile, err)
+	}
+	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("%w: %s has mode %v, want 0600", ErrPINFile, tc.PINFile, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(tc.PINFile)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrPINFile, err)
+	}
+	defer clear(b)
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if len(line) == 0 {
+		return "", fmt.Errorf("%w: %s is empty", ErrPINFile, tc.PINFile)
+	}
+	return string(line), nil
+}

@@ -1,0 +1,127 @@
+package hsm
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/miekg/pkcs11"
+)
+
+func TestReadPIN(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), mode)
+		os.Chmod(p, mode)
+		return p
+	}
+	tests := []struct {
+		name    string
+		tc      TokenConfig
+		env     string
+		want    string
+		wantErr bool
+	}{
+		{"0600 file", TokenConfig{PINFile: write("ok", "1234\n", 0o600)}, "", "1234", false},
+		{"0400 file", TokenConfig{PINFile: write("ro", "99\r\n", 0o400)}, "", "99", false},
+		{"group readable", TokenConfig{PINFile: write("g", "1234\n", 0o640)}, "", "", true},
+		{"world readable", TokenConfig{PINFile: write("w", "1234\n", 0o644)}, "", "", true},
+		{"empty", TokenConfig{PINFile: write("e", "\n", 0o600)}, "", "", true},
+		{"missing", TokenConfig{PINFile: filepath.Join(dir, "none")}, "", "", true},
+		{"env", TokenConfig{Label: "x"}, "5678", "5678", false},
+		{"neither", TokenConfig{Label: "x"}, "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(PINEnv, tt.env)
+			got, err := readPIN(tt.tc)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("got (%q, %v), want (%q, error %v)", got, err, tt.want, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrPINFile) {
+				t.Errorf("error %v is not ErrPINFile", err)
+			}
+			if err != nil && strings.Contains(err.Error(), "1234") {
+				t.Error("error message contains the PIN")
+			}
+		})
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	good := "module = \"/m.so\"\n[[tokens]]\nlabel = \"a\"\npin_file = \"pins/a.pin\"\n"
+	tests := []struct {
+		name, body, wantErr string
+	}{
+		{"good", good, ""},
+		{"unknown key", good + "pin = \"1\"\n", "pin"},
+		{"no tokens", "module = \"/m.so\"\n", "no tokens"},
+		{"duplicate label", good + "[[tokens]]\nlabel = \"a\"\n", "twice"},
+		{"long label", "module = \"m\"\n[[tokens]]\nlabel = \"" + strings.Repeat("x", 33) + "\"\n", "1 to 32"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, fmt.Sprintf("c%d.toml", i))
+			os.WriteFile(p, []byte(tt.body), 0o600)
+			cfg, err := LoadConfig(p)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := filepath.Join(dir, "pins/a.pin"); cfg.Tokens[0].PINFile != want {
+					t.Errorf("pin file %q, want %q", cfg.Tokens[0].PINFile, want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("got %v, want error mentioning %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		err  error
+		want Class
+	}{
+		{nil, ClassNone},
+		{pkcs11.Error(pkcs11.CKR_SESSION_HANDLE_INVALID), ClassSession},
+		{fmt.Errorf("wrapped: %w", pkcs11.Error(pkcs11.CKR_SESSION_CLOSED)), ClassSession},
+		{pkcs11.Error(pkcs11.CKR_USER_NOT_LOGGED_IN), ClassLogin},
+		{pkcs11.Error(pkcs11.CKR_KEY_HANDLE_INVALID), ClassLogin},
+		{pkcs11.Error(pkcs11.CKR_DEVICE_REMOVED), ClassDevice},
+		{pkcs11.Error(pkcs11.CKR_TOKEN_NOT_PRESENT), ClassDevice},
+		{pkcs11.Error(pkcs11.CKR_ENCRYPTED_DATA_INVALID), ClassAuth},
+		{fmt.Errorf("x: %w", ErrUnsealAuth), ClassAuth},
+		{pkcs11.Error(pkcs11.CKR_MECHANISM_INVALID), ClassCaller},
+		{pkcs11.Error(pkcs11.CKR_PIN_INCORRECT), ClassCredentials},
+		{pkcs11.Error(pkcs11.CKR_PIN_LOCKED), ClassCredentials},
+		{classedError{ClassDevice, ErrKeyMismatch}, ClassDevice},
+		{errors.New("other"), ClassDevice},
+	}
+	for _, tt := range tests {
+		if got := Classify(tt.err); got != tt.want {
+			t.Errorf("Classify(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestWrongPINTakesTokenOut checks that a refused PIN puts the token DOWN
+// with the credentials class while the others serve.
+func TestWrongPINTakesTokenOut(t *testing.T) {
+	res, cfg := newCeremony(t, 2, "")
+	bad := filepath.Join(t.TempDir(), "bad.pin")
+	os.WriteFile(bad, []byte("wrong\n"), 0o600)
+	cfg.Tokens[0].PINFile = bad
+	p, s := openSigner(t, res, cfg)
+	signOK(t, s)
+	if got := p.Status()[0]; got.State != StateDown || got.LastError != ClassCredentials {
+		t.Errorf("token 1: %v/%v, want DOWN/credentials", got.State, got.LastError)
+	}
+}

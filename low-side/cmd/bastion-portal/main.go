@@ -1,0 +1,172 @@
+// Command bastion-portal serves the low side's read-only portal and keeps
+// the daily reports of the export directory written to a reports
+// directory.
+//
+//	bastion-portal --export DIR --guard-log FILE --listen 127.0.0.1:8443 --reports-dir DIR
+//
+// On start and whenever new batches arrive it writes
+// daily-<date>.{json,csv,html} for every date, and daily-all.*, into the
+// reports directory, then serves until SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"bastion/low-side/portal"
+	"bastion/low-side/portal/guardlog"
+	"bastion/low-side/report"
+)
+
+// options are the command-line flags.
+type options struct {
+	export, guardLog, listen, reportsDir, accessLog string
+	poll                                            time.Duration
+	rate                                            float64
+}
+
+func main() {
+	if err := command().Execute(); err != nil {
+		os.Exit(1)
+	}
+}
+
+func command() *cobra.Command {
+	var o options
+	cmd := &cobra.Command{
+		Use:           "bastion-portal",
+		Short:         "Serve the low-side portal and write the daily reports",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: false,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return run(ctx, o, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.export, "export", "", "guard export directory (required)")
+	f.StringVar(&o.guardLog, "guard-log", "", "guard log file (required)")
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8443", "loopback address to serve on")
+	f.StringVar(&o.reportsDir, "reports-dir", "", "directory the daily reports are written to (required)")
+	f.StringVar(&o.accessLog, "access-log", "", "access log file (default portal-access.log beside --reports-dir)")
+	f.DurationVar(&o.poll, "poll", time.Second, "how often the export directory is checked for new batches")
+	f.Float64Var(&o.rate, "rate", portal.DefaultRate.PerSecond, "requests per second allowed per client")
+	for _, name := range []string{"export", "guard-log", "reports-dir"} {
+		cmd.MarkFlagRequired(name)
+	}
+	return cmd
+}
+
+// run writes the reports, then serves and follows the export directory
+// until ctx is done.
+func run(ctx context.Context, o options, log *slog.Logger) error {
+	if err := checkLoopback(o.listen); err != nil {
+		return err
+	}
+	access, err := openAccessLog(o)
+	if err != nil {
+		return err
+	}
+	defer access.Close()
+
+	// Read everything present and write the reports before serving.
+	dir := report.ExportDir{Root: o.export, Parse: parseBatch}
+	exp := report.NewExport(dir, log.With(slog.String("component", "report")))
+	if _, err := exp.Refresh(); err != nil {
+		log.WarnContext(ctx, "export not fully read", slog.String("error", err.Error()))
+	}
+	publish := func(s *report.Snapshot) { writeReports(ctx, log, o.reportsDir, s) }
+	publish(exp.Snapshot())
+
+	srv := &http.Server{
+		Addr: o.listen,
+		Handler: portal.New(portal.Config{
+			Export: exp, Dir: dir, GuardLog: guardlog.New(o.guardLog, 0),
+			Logger: log, AccessLog: access,
+			Rate: portal.Rate{PerSecond: o.rate, Burst: max(1, int(3*o.rate))},
+		}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+	go exp.Follow(ctx, o.poll, publish)
+	return serve(ctx, log, srv)
+}
+
+// serve runs srv until ctx is done, then shuts it down gracefully.
+func serve(ctx context.Context, log *slog.Logger, srv *http.Server) error {
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return fmt.Errorf("failed to listen: %w", err)
+	}
+	log.InfoContext(ctx, "portal serving", slog.String("addr", ln.Addr().String()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("portal stopped: %w", err)
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		return fmt.Errorf("failed to shut down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("portal stopped")
+	return nil
+}
+
+// writeReports writes every report of s and logs the paths.
+func writeReports(ctx context.Context, log *slog.Logger, dir string, s *report.Snapshot) {
+	paths, err := s.WriteFiles(dir)
+	if err != nil {
+		log.ErrorContext(ctx, "failed to write reports", slog.String("error", err.Error()))
+		return
+	}
+	log.InfoContext(ctx, "reports written", slog.String("dir", dir),
+		slog.Int("files", len(paths)), slog.Int("dates", len(s.Dates)))
+}
+
+// checkLoopback refuses an address other than loopback: without login
+// the portal must not be reachable from the network.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("bad --listen %q: %v", addr, err)
+	}
+	ip := net.ParseIP(host)
+	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("bad --listen %q: serving without login is allowed on loopback only", addr)
+	}
+	return nil
+}
+
+// openAccessLog opens the access log for appending, mode 0600.
+func openAccessLog(o options) (*os.File, error) {
+	path := o.accessLog
+	if path == "" {
+		path = filepath.Join(filepath.Dir(filepath.Clean(o.reportsDir)), "portal-access.log")
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open access log: %w", err)
+	}
+	return f, nil
+}
