@@ -37,9 +37,15 @@ type Ceremony struct {
 	// Threshold and Shares set the custodian sharing; default 3 of 5.
 	Threshold, Shares int
 	// SoftHSM, when true, writes Dir/softhsm2.conf with its token directory
-	// Dir/tokens and points SOFTHSM2_CONF at it before loading the module.
-	// The module must not be loaded yet in this process.
+	// Dir/tokens and initialises the module with it (SOFTHSM2_CONF is set
+	// during C_Initialize only). The module must not be loaded yet in this
+	// process.
 	SoftHSM bool
+	// Instances, with SoftHSM, gives every token a SoftHSM instance of its
+	// own: a copy of Module at Dir/softhsm/<label>/libsofthsm2.so with its
+	// own softhsm2.conf and token directory beside it. One instance failing
+	// then takes only its own token down. hsm.toml names each token's copy.
+	Instances bool
 }
 
 // KEKLabel is the label of the key-encryption key on every token.
@@ -66,7 +72,7 @@ type CeremonyResult struct {
 // ceremonyRun is the state of one ceremony while it runs.
 type ceremonyRun struct {
 	Ceremony
-	mod      *pkcs11.Ctx
+	mods     []*pkcs11.Ctx // per token; the same value when they share one
 	res      *CeremonyResult
 	labels   []string
 	pins     []string
@@ -150,49 +156,85 @@ func (r *ceremonyRun) makeDir() error {
 			return err
 		}
 	}
-	if !r.SoftHSM {
+	switch {
+	case !r.SoftHSM:
+		return nil
+	case r.Instances:
+		for i := range r.Tokens {
+			if err := r.makeInstance(r.label(i)); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
-	if err := os.Mkdir(filepath.Join(r.Dir, "tokens"), 0o700); err != nil {
+	return writeSoftHSMConf(r.Dir)
+}
+
+// writeSoftHSMConf creates dir/tokens and dir/softhsm2.conf pointing at it.
+func writeSoftHSMConf(dir string) error {
+	if err := os.Mkdir(filepath.Join(dir, "tokens"), 0o700); err != nil {
 		return err
 	}
-	abs, err := filepath.Abs(filepath.Join(r.Dir, "tokens"))
+	abs, err := filepath.Abs(filepath.Join(dir, "tokens"))
 	if err != nil {
 		return err
 	}
 	conf := fmt.Sprintf("directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n", abs)
-	return writeFile(filepath.Join(r.Dir, "softhsm2.conf"), []byte(conf), 0o600)
+	return writeFile(filepath.Join(dir, "softhsm2.conf"), []byte(conf), 0o600)
+}
+
+// label returns the label of token i, counting from 0.
+func (r *ceremonyRun) label(i int) string {
+	return fmt.Sprintf("%s-%d", r.LabelPrefix, i+1)
+}
+
+// tokenModule returns the library path and SoftHSM configuration of
+// token i, relative to Dir for instance copies.
+func (r *ceremonyRun) tokenModule(i int) (path, conf string) {
+	switch {
+	case r.SoftHSM && r.Instances:
+		d := filepath.Join("softhsm", r.label(i))
+		return filepath.Join(d, "libsofthsm2.so"), filepath.Join(d, "softhsm2.conf")
+	case r.SoftHSM:
+		return r.Module, "softhsm2.conf"
+	}
+	return r.Module, ""
 }
 
 func (r *ceremonyRun) loadModule() error {
-	if r.SoftHSM {
-		if moduleLoaded(r.Module) {
-			return errors.New("module already loaded in this process; SoftHSM reads its configuration only once")
+	if r.SoftHSM && !r.Instances && moduleLoaded(r.Module) {
+		return errors.New("module already loaded in this process; SoftHSM reads its configuration only once")
+	}
+	for i := range r.Tokens {
+		path, conf := r.tokenModule(i)
+		if r.Instances {
+			path = filepath.Join(r.Dir, path)
 		}
-		abs, err := filepath.Abs(filepath.Join(r.Dir, "softhsm2.conf"))
+		if conf != "" {
+			conf = filepath.Join(r.Dir, conf)
+		}
+		c, err := loadModule(path, conf)
 		if err != nil {
 			return err
 		}
-		os.Setenv("SOFTHSM2_CONF", abs)
+		r.mods = append(r.mods, c)
 	}
-	var err error
-	r.mod, err = loadModule(r.Module)
-	return err
+	return nil
 }
 
 // initTokens initialises each token with a random SO PIN, which is not
 // kept, and a random user PIN written to pins/<label>.pin.
 func (r *ceremonyRun) initTokens() error {
-	for i := 1; i <= r.Tokens; i++ {
-		label := fmt.Sprintf("%s-%d", r.LabelPrefix, i)
+	for i := range r.Tokens {
+		label, mod := r.label(i), r.mods[i]
 		pin := randomHex(16)
-		if err := initToken(r.mod, label, randomHex(16), pin); err != nil {
+		if err := initToken(mod, label, randomHex(16), pin); err != nil {
 			return err
 		}
 		if err := writeFile(filepath.Join(r.Dir, "pins", label+".pin"), []byte(pin+"\n"), 0o600); err != nil {
 			return err
 		}
-		sh, err := userSession(r.mod, label, pin)
+		sh, err := userSession(mod, label, pin)
 		if err != nil {
 			return err
 		}
@@ -218,11 +260,11 @@ func (r *ceremonyRun) installKEK() error {
 	if r.res.KEKCheckValue, err = checkValue(kek); err != nil {
 		return err
 	}
-	for _, sh := range r.sessions {
-		if err := importKEK(r.mod, sh, KEKLabel, kek, r.res.KEKCheckValue); err != nil {
+	for i, sh := range r.sessions {
+		if err := importKEK(r.mods[i], sh, KEKLabel, kek, r.res.KEKCheckValue); err != nil {
 			return err
 		}
-		h, err := findObject(r.mod, sh, pkcs11.CKO_SECRET_KEY, KEKLabel)
+		h, err := findObject(r.mods[i], sh, pkcs11.CKO_SECRET_KEY, KEKLabel)
 		if err != nil {
 			return err
 		}
@@ -263,8 +305,8 @@ func writeFile(path string, b []byte, perm os.FileMode) error {
 }
 
 func (r *ceremonyRun) closeSessions() {
-	for _, sh := range r.sessions {
-		r.mod.Logout(sh)
-		r.mod.CloseSession(sh)
+	for i, sh := range r.sessions {
+		r.mods[i].Logout(sh)
+		r.mods[i].CloseSession(sh)
 	}
 }

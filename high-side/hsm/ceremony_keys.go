@@ -19,23 +19,23 @@ import (
 // that every token unseals it to the same seed (so all hold the same KEK).
 func (r *ceremonyRun) makeKeys() error {
 	curve := r.Suite.Curve()
-	key, ecPub, point, err := generateECKey(r.mod, r.sessions[0], r.KeyName, curve)
+	key, ecPub, point, err := generateECKey(r.mods[0], r.sessions[0], r.KeyName, curve)
 	if err != nil {
 		return err
 	}
 	copies := []pkcs11.ObjectHandle{key}
 	for i := 1; i < len(r.sessions); i++ {
-		h, err := cloneECKey(r.mod, r.mod, r.sessions[0], r.sessions[i], r.keks[0], r.keks[i], key, r.KeyName, curve, point)
+		h, err := cloneECKey(r.mods[0], r.mods[i], r.sessions[0], r.sessions[i], r.keks[0], r.keks[i], key, r.KeyName, curve, point)
 		if err != nil {
 			return fmt.Errorf("token %s: %w", r.labels[i], err)
 		}
 		copies = append(copies, h)
-		if got, err := ecPublicKey(r.mod, r.sessions[i], r.KeyName, curve); err != nil || !got.Equal(ecPub) {
+		if got, err := ecPublicKey(r.mods[i], r.sessions[i], r.KeyName, curve); err != nil || !got.Equal(ecPub) {
 			return fmt.Errorf("token %s: cloned public key differs (%v)", r.labels[i], err)
 		}
 	}
 	for i := range r.sessions {
-		if err := lockKey(r.mod, r.sessions[i], copies[i]); err != nil {
+		if err := lockKey(r.mods[i], r.sessions[i], copies[i]); err != nil {
 			return fmt.Errorf("token %s: %w", r.labels[i], err)
 		}
 	}
@@ -57,11 +57,11 @@ func (r *ceremonyRun) sealSeed(ecPub *ecdsa.PublicKey) error {
 		return err
 	}
 	sealed := &SealedSeed{Suite: r.Suite, KEKLabel: KEKLabel, KeyID: pub.KeyID()}
-	if err := sealOn(r.mod, r.sessions[0], r.keks[0], sealed, seed); err != nil {
+	if err := sealOn(r.mods[0], r.sessions[0], r.keks[0], sealed, seed); err != nil {
 		return err
 	}
 	for i, sh := range r.sessions {
-		got, err := unsealOn(r.mod, sh, r.keks[i], sealed)
+		got, err := unsealOn(r.mods[i], sh, r.keks[i], sealed)
 		ok := err == nil && bytes.Equal(got, seed)
 		clear(got)
 		if !ok {
@@ -84,8 +84,16 @@ func (r *ceremonyRun) sealSeed(ecPub *ecdsa.PublicKey) error {
 func (r *ceremonyRun) writeConfig() error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# HSM pool written by the key ceremony %s.\nmodule = %q\n", r.res.Ceremony, r.Module)
-	for _, l := range r.labels {
+	if r.SoftHSM && !r.Instances {
+		fmt.Fprintf(&b, "softhsm_conf = %q\n", "softhsm2.conf")
+	}
+	fmt.Fprintf(&b, "kek_check_value = %q\n", r.res.KEKCheckValue)
+	for i, l := range r.labels {
 		fmt.Fprintf(&b, "\n[[tokens]]\nlabel = %q\npin_file = %q\n", l, filepath.Join("pins", l+".pin"))
+		if r.Instances {
+			path, conf := r.tokenModule(i)
+			fmt.Fprintf(&b, "module = %q\nsofthsm_conf = %q\n", path, conf)
+		}
 	}
 	r.res.Config = filepath.Join(r.Dir, "hsm.toml")
 	if err := writeFile(r.res.Config, b.Bytes(), 0o644); err != nil {

@@ -2,10 +2,12 @@ package hsm
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -21,11 +23,28 @@ type Config struct {
 	// Module is the path of the PKCS#11 library, for example
 	// /usr/lib/softhsm/libsofthsm2.so.
 	Module string `toml:"module"`
+	// SoftHSMConf, when set, is the SoftHSM configuration file the module
+	// is initialised with (SOFTHSM2_CONF is set to it during C_Initialize
+	// only). Empty leaves SOFTHSM2_CONF as the process environment has it.
+	SoftHSMConf string `toml:"softhsm_conf"`
+	// KEKCheckValue, when set, is the hex AES check value every token's KEK
+	// must have (PKCS#11 v3.0 §2.8); a token whose KEK differs is
+	// quarantined at start-up. The ceremony writes it.
+	KEKCheckValue string `toml:"kek_check_value"`
 	// Tokens lists the tokens of the pool, found by label. All hold the same
 	// KEK and signing keys. At least one is required.
 	Tokens []TokenConfig `toml:"tokens"`
-	// MaxIdleSessions bounds the idle sessions kept per token; default 8.
+	// MaxSessions bounds the worker sessions open at once on each token,
+	// not counting the keeper session; default 8. A request that finds
+	// every session of its token busy waits for one.
+	MaxSessions int `toml:"max_sessions"`
+	// MaxIdleSessions bounds the idle sessions kept per token; default 8,
+	// never more than MaxSessions.
 	MaxIdleSessions int `toml:"max_idle_sessions"`
+	// IdleTimeout closes worker sessions left idle for longer; default 5m.
+	// The keeper session is never closed for idleness, so the token stays
+	// logged in when every worker session has gone (REPLAY H3).
+	IdleTimeout time.Duration `toml:"idle_timeout"`
 	// BackoffMin is the first wait before a DOWN token is probed again;
 	// default 1s. Each failed probe doubles it up to BackoffMax.
 	BackoffMin time.Duration `toml:"backoff_min"`
@@ -50,6 +69,11 @@ type TokenConfig struct {
 	// It must be mode 0600 or stricter. When empty, the PIN comes from the
 	// BASTION_HSM_PIN environment variable.
 	PINFile string `toml:"pin_file"`
+	// Module overrides Config.Module for this token: a separate copy of the
+	// SoftHSM library gives the token an instance of its own.
+	Module string `toml:"module"`
+	// SoftHSMConf overrides Config.SoftHSMConf for this token.
+	SoftHSMConf string `toml:"softhsm_conf"`
 }
 
 // LoadConfig reads a TOML pool configuration. Relative PIN file paths are
@@ -69,24 +93,49 @@ func LoadConfig(path string) (Config, error) {
 		}
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
-	for i, tc := range cfg.Tokens {
-		if tc.PINFile != "" && !filepath.IsAbs(tc.PINFile) {
-			cfg.Tokens[i].PINFile = filepath.Join(filepath.Dir(path), tc.PINFile)
+	dir := filepath.Dir(path)
+	cfg.SoftHSMConf = relativeTo(dir, cfg.SoftHSMConf)
+	for i := range cfg.Tokens {
+		tc := &cfg.Tokens[i]
+		tc.PINFile = relativeTo(dir, tc.PINFile)
+		tc.SoftHSMConf = relativeTo(dir, tc.SoftHSMConf)
+		if strings.Contains(tc.Module, "/") {
+			tc.Module = relativeTo(dir, tc.Module)
 		}
 	}
 	return cfg, cfg.validate()
 }
 
+// relativeTo resolves a relative path p against dir; "" stays "".
+func relativeTo(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// tokenModule returns the library path and SoftHSM configuration of tc.
+func (c *Config) tokenModule(tc TokenConfig) (path, conf string) {
+	path, conf = c.Module, c.SoftHSMConf
+	if tc.Module != "" {
+		path = tc.Module
+	}
+	if tc.SoftHSMConf != "" {
+		conf = tc.SoftHSMConf
+	}
+	return path, conf
+}
+
 // validate checks the fields Open needs and fills in defaults.
 func (c *Config) validate() error {
-	if c.Module == "" {
-		return errors.New("HSM config: module is empty")
-	}
 	if len(c.Tokens) == 0 {
 		return errors.New("HSM config: no tokens")
 	}
 	seen := map[string]bool{}
 	for _, t := range c.Tokens {
+		if path, _ := c.tokenModule(t); path == "" {
+			return fmt.Errorf("HSM config: module is empty for token %q", t.Label)
+		}
 		if t.Label == "" || len(t.Label) > 32 {
 			return fmt.Errorf("HSM config: token label %q must be 1 to 32 bytes", t.Label)
 		}
@@ -95,7 +144,16 @@ func (c *Config) validate() error {
 		}
 		seen[t.Label] = true
 	}
+	if c.KEKCheckValue != "" {
+		if b, err := hex.DecodeString(c.KEKCheckValue); err != nil || len(b) != 3 {
+			return fmt.Errorf("HSM config: kek_check_value %q must be 6 hex digits", c.KEKCheckValue)
+		}
+		c.KEKCheckValue = strings.ToLower(c.KEKCheckValue)
+	}
+	setDefault(&c.MaxSessions, 8)
 	setDefault(&c.MaxIdleSessions, 8)
+	c.MaxIdleSessions = min(c.MaxIdleSessions, c.MaxSessions)
+	setDefault(&c.IdleTimeout, 5*time.Minute)
 	setDefault(&c.ProbationSuccesses, 3)
 	setDefault(&c.BackoffMin, time.Second)
 	setDefault(&c.BackoffMax, time.Minute)

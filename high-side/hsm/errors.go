@@ -1,6 +1,7 @@
 package hsm
 
 import (
+	"context"
 	"errors"
 
 	"github.com/miekg/pkcs11"
@@ -34,6 +35,9 @@ var (
 	// ErrBadSealedSeed is returned for a sealed-seed file that cannot be
 	// parsed.
 	ErrBadSealedSeed = errors.New("malformed sealed seed file")
+	// ErrQuarantined is wrapped in the error about a token whose KEK or
+	// public keys differ from its peers'; the pool never uses it again.
+	ErrQuarantined = errors.New("HSM token quarantined: its keys differ from its peers'")
 	// ErrClosed is returned by a Pool used after Close.
 	ErrClosed = errors.New("HSM pool is closed")
 )
@@ -76,11 +80,15 @@ func (c Class) String() string {
 
 // Classify returns the class of err. PKCS#11 return values are sorted by
 // PKCS#11 v2.40 §5.1; errors this package made itself carry their class
-// (ErrUnsealAuth is ClassAuth); anything else is ClassDevice, the safe
+// (ErrUnsealAuth is ClassAuth); a cancelled or expired context is
+// ClassCaller; anything else is ClassDevice, the safe
 // choice for an unknown failure of the token.
 func Classify(err error) Class {
 	if err == nil {
 		return ClassNone
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return ClassCaller
 	}
 	var ce classedError
 	if errors.As(err, &ce) {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"bastion/shared/hybrid"
+
+	"go.uber.org/goleak"
 )
 
 const softhsmModule = "/usr/lib/softhsm/libsofthsm2.so"
@@ -40,7 +42,15 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		os.Setenv("SOFTHSM2_CONF", conf)
-		return m.Run()
+		if code := m.Run(); code != 0 {
+			return code
+		}
+		// Every pool's health loop and every request must have ended.
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+			return 1
+		}
+		return 0
 	}()
 	os.Exit(code)
 }

@@ -2,6 +2,8 @@ package hsm
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/miekg/pkcs11"
@@ -25,31 +27,81 @@ const (
 // callbacks or atexit handlers may still touch it crashes the process at exit
 // (REPLAY H11), and a daemon gains nothing from unloading. The operating
 // system reclaims the library when the process ends.
+//
+// Separate copies of the SoftHSM library at different paths are separate
+// instances with their own configuration, token directory and locks: the
+// dynamic loader keys libraries by path and file identity, and SoftHSM
+// keeps its state in per-library globals. A pool can therefore give each
+// token an instance of its own, so that one instance failing takes only its
+// token down.
 var modules struct {
 	sync.Mutex
-	byPath map[string]*pkcs11.Ctx
+	byPath map[string]loadedModule
+}
+
+// loadedModule is one initialised library and the SoftHSM configuration it
+// was initialised with ("" when the environment decided).
+type loadedModule struct {
+	ctx  *pkcs11.Ctx
+	conf string
 }
 
 // loadModule returns the initialised library at path, loading it on first
-// use. SoftHSM reads SOFTHSM2_CONF during this first call only.
-func loadModule(path string) (*pkcs11.Ctx, error) {
+// use. When conf is not empty, SOFTHSM2_CONF is set to conf for the
+// duration of C_Initialize, which is the only time SoftHSM reads it, and
+// restored afterwards. Asking for a loaded library with a different conf
+// is an error, since the library cannot be initialised again.
+func loadModule(path, conf string) (*pkcs11.Ctx, error) {
 	modules.Lock()
 	defer modules.Unlock()
-	if c, ok := modules.byPath[path]; ok {
-		return c, nil
+	if conf != "" {
+		abs, err := filepath.Abs(conf)
+		if err != nil {
+			return nil, fmt.Errorf("failed to resolve SoftHSM configuration: %w", err)
+		}
+		conf = abs
+	}
+	if m, ok := modules.byPath[path]; ok {
+		if conf != "" && m.conf != conf {
+			return nil, fmt.Errorf("PKCS#11 module %s is already initialised with configuration %q, not %q",
+				path, m.conf, conf)
+		}
+		return m.ctx, nil
 	}
 	c := pkcs11.New(path)
 	if c == nil {
 		return nil, fmt.Errorf("failed to load PKCS#11 module %s", path)
 	}
-	if err := c.Initialize(); err != nil {
+	if err := initializeWithConf(c, conf); err != nil {
 		return nil, fmt.Errorf("failed to initialise PKCS#11 module %s: %w", path, err)
 	}
 	if modules.byPath == nil {
-		modules.byPath = map[string]*pkcs11.Ctx{}
+		modules.byPath = map[string]loadedModule{}
 	}
-	modules.byPath[path] = c
+	modules.byPath[path] = loadedModule{ctx: c, conf: conf}
 	return c, nil
+}
+
+// softhsmConfEnv is the variable SoftHSM reads its configuration path from.
+const softhsmConfEnv = "SOFTHSM2_CONF"
+
+// initializeWithConf calls C_Initialize with SOFTHSM2_CONF set to conf,
+// when conf is not empty, and puts the variable back afterwards. Callers
+// serialise it (modules' lock), so two loads never see each other's value.
+func initializeWithConf(c *pkcs11.Ctx, conf string) error {
+	if conf == "" {
+		return c.Initialize()
+	}
+	old, had := os.LookupEnv(softhsmConfEnv)
+	os.Setenv(softhsmConfEnv, conf)
+	defer func() {
+		if had {
+			os.Setenv(softhsmConfEnv, old)
+		} else {
+			os.Unsetenv(softhsmConfEnv)
+		}
+	}()
+	return c.Initialize()
 }
 
 // moduleLoaded reports whether path was already loaded by this process.
@@ -67,6 +119,7 @@ type module interface {
 	GetTokenInfo(slotID uint) (pkcs11.TokenInfo, error)
 	OpenSession(slotID uint, flags uint) (pkcs11.SessionHandle, error)
 	CloseSession(sh pkcs11.SessionHandle) error
+	GetInfo() (pkcs11.Info, error)
 	GetSessionInfo(sh pkcs11.SessionHandle) (pkcs11.SessionInfo, error)
 	Login(sh pkcs11.SessionHandle, userType uint, pin string) error
 	FindObjectsInit(sh pkcs11.SessionHandle, temp []*pkcs11.Attribute) error

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/pkcs11"
@@ -14,11 +15,14 @@ import (
 // request goes to the UP token with the fewest requests in flight; a token
 // that fails with a device error is marked DOWN and the request moves to
 // the next token. Session and login failures are repaired on the same token
-// first. Pool is safe for concurrent use.
+// first. A token whose keys differ from its peers' is QUARANTINED and never
+// used. Pool is safe for concurrent use.
 type Pool struct {
 	cfg    Config
 	log    *slog.Logger
 	tokens []*token
+	ref    *inventory    // the inventory every token must hold; set by Open
+	next   atomic.Uint64 // where pick starts looking, for round-robin ties
 
 	mu     sync.Mutex
 	closed bool
@@ -26,10 +30,12 @@ type Pool struct {
 	done   chan struct{}
 }
 
-// Open loads cfg.Module (once per process; see loadModule), reads every
-// PIN and logs in to every token it can. Tokens that fail start DOWN; Open
-// fails only when none is usable or a PIN file is unusable. logger may be
-// nil for silence.
+// Open loads the PKCS#11 library of every token (once per process; see
+// loadModule), reads every PIN, logs in to every token it can and
+// cross-checks their keys (crossCheck). Tokens that fail start DOWN;
+// tokens that differ start QUARANTINED. Open fails when a library cannot
+// be loaded, a PIN file is unusable, or no token is left in service
+// (ErrNoToken). logger may be nil for silence.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Pool, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -37,38 +43,23 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Pool, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	ctxMod, err := loadModule(cfg.Module)
-	if err != nil {
-		return nil, err
-	}
-	var mod module = ctxMod
-	if cfg.wrap != nil {
-		mod = cfg.wrap(mod)
-	}
-
 	p := &Pool{cfg: cfg, log: logger}
-	for _, tc := range cfg.Tokens {
-		pin, err := readPIN(tc)
-		if err != nil {
-			return nil, err
-		}
-		p.tokens = append(p.tokens, &token{label: tc.Label, pin: pin, mod: mod, cfg: &p.cfg, log: logger})
+	if err := p.addTokens(); err != nil {
+		return nil, err
 	}
 
 	// Connect every token; one that fails starts DOWN.
-	up := 0
 	for _, t := range p.tokens {
 		t.mu.Lock()
 		err := t.connectLocked()
 		t.mu.Unlock()
 		if err != nil {
 			t.markDown(ctx, Classify(err), err)
-			continue
 		}
-		up++
 	}
-	if up == 0 {
-		return nil, fmt.Errorf("%w: none of %d tokens could be opened", ErrNoToken, len(p.tokens))
+	if n := p.crossCheck(ctx); n == 0 {
+		p.Close()
+		return nil, fmt.Errorf("%w: none of %d tokens could be opened and agree on their keys", ErrNoToken, len(p.tokens))
 	}
 	if cfg.HealthInterval > 0 {
 		p.stop, p.done = make(chan struct{}), make(chan struct{})
@@ -77,10 +68,38 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Pool, error) {
 	return p, nil
 }
 
+// addTokens loads each token's library and reads its PIN. Tokens that
+// share a library share one module value, wrapped once for tests.
+func (p *Pool) addTokens() error {
+	mods := map[string]module{}
+	for _, tc := range p.cfg.Tokens {
+		path, conf := p.cfg.tokenModule(tc)
+		mod, ok := mods[path]
+		if !ok {
+			c, err := loadModule(path, conf)
+			if err != nil {
+				return err
+			}
+			mod = c
+			if p.cfg.wrap != nil {
+				mod = p.cfg.wrap(mod)
+			}
+			mods[path] = mod
+		}
+		pin, err := readPIN(tc)
+		if err != nil {
+			return err
+		}
+		p.tokens = append(p.tokens, newToken(tc.Label, pin, mod, &p.cfg, p.log))
+	}
+	return nil
+}
+
 // Close stops the health loop and closes every session. It never calls
 // C_Finalize nor unloads the library (REPLAY H11): other pools of the
 // process may share it, and finalising SoftHSM at exit can crash the
-// process. Close is idempotent.
+// process. Requests still running finish on their sessions, which are
+// closed when released. Close is idempotent.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -123,6 +142,7 @@ func (p *Pool) do(ctx context.Context, fn op) error {
 		err := p.doOn(ctx, t, fn)
 		switch c := Classify(err); c {
 		case ClassNone:
+			t.served.Add(1)
 			t.succeeded(ctx)
 			return nil
 		case ClassDevice, ClassSession, ClassLogin, ClassCredentials:
@@ -143,8 +163,8 @@ func (p *Pool) do(ctx context.Context, fn op) error {
 func (p *Pool) doOn(ctx context.Context, t *token, fn op) error {
 	t.inFlight.Add(1)
 	defer t.inFlight.Add(-1)
-	if t.isDown() {
-		if err := t.probe(ctx); err != nil {
+	if t.currentState() == StateDown {
+		if err := p.reconnect(ctx, t); err != nil {
 			return err
 		}
 	}
@@ -153,7 +173,7 @@ func (p *Pool) doOn(ctx context.Context, t *token, fn op) error {
 	var err error
 	var session, login bool
 	for {
-		err = p.once(t, fn)
+		err = p.once(ctx, t, fn)
 		switch c := Classify(err); {
 		case c == ClassSession && !session:
 			session = true // the broken session was evicted; use a fresh one
@@ -162,21 +182,33 @@ func (p *Pool) doOn(ctx context.Context, t *token, fn op) error {
 			if rerr := t.relogin(); rerr != nil {
 				return rerr
 			}
+			if aerr := p.admit(ctx, t); aerr != nil {
+				return aerr
+			}
 		default:
 			return err
 		}
 	}
 }
 
-// once runs fn on a session of t, evicting the session if it broke.
-func (p *Pool) once(t *token, fn op) error {
-	sh, err := t.session()
+// reconnect probes a DOWN token and admits it only if its keys still
+// agree with its peers'.
+func (p *Pool) reconnect(ctx context.Context, t *token) error {
+	if err := t.probe(ctx); err != nil {
+		return err
+	}
+	return p.admit(ctx, t)
+}
+
+// once runs fn on a worker session of t, evicting the session if it broke.
+func (p *Pool) once(ctx context.Context, t *token, fn op) error {
+	ws, err := t.session(ctx)
 	if err != nil {
 		return err
 	}
-	err = fn(t, sh)
+	err = fn(t, ws.sh)
 	c := Classify(err)
-	t.release(sh, c != ClassSession && c != ClassDevice)
+	t.release(ws, c != ClassSession && c != ClassDevice)
 	if c == ClassSession {
 		t.dropIdle() // its siblings are most likely dead too, and handles get reused
 	}
@@ -184,13 +216,17 @@ func (p *Pool) once(t *token, fn op) error {
 }
 
 // pick returns the usable token not in tried with the fewest requests in
-// flight, preferring UP tokens over PROBATION and due-for-probe ones.
+// flight, preferring UP tokens over PROBATION and due-for-probe ones. Ties
+// go round-robin, so that sequential requests visit every token.
 func (p *Pool) pick(tried map[*token]bool) *token {
 	now := time.Now()
+	n := len(p.tokens)
+	start := int(p.next.Add(1) % uint64(n))
 	var best *token
 	bestUp := false
 	var bestLoad int64
-	for _, t := range p.tokens {
+	for i := range n {
+		t := p.tokens[(start+i)%n]
 		if tried[t] {
 			continue
 		}
@@ -212,23 +248,29 @@ func (p *Pool) isClosed() bool {
 	return p.closed
 }
 
-// Check probes every DOWN token whose back-off has passed and every
-// PROBATION token, moving them towards UP. It returns the number of tokens
-// UP afterwards. The health loop calls it; tests call it directly.
+// Check maintains every token: for UP and PROBATION tokens it confirms
+// the keeper session is logged in (re-logging in if not) and closes worker
+// sessions idle past IdleTimeout; DOWN tokens whose back-off has passed
+// are reconnected, cross-checked and moved to PROBATION; PROBATION tokens
+// that answer move towards UP. QUARANTINED tokens are left alone. It
+// returns the number of tokens UP afterwards. The health loop calls it;
+// tests call it directly.
 func (p *Pool) Check(ctx context.Context) int {
 	now := time.Now()
 	for _, t := range p.tokens {
 		t.mu.Lock()
 		state, due := t.state, !now.Before(t.nextProbe)
 		t.mu.Unlock()
-		if state == StateUp || (state == StateDown && !due) {
+		if state == StateQuarantined || (state == StateDown && !due) {
 			continue
 		}
-		if err := p.checkToken(ctx, t); err != nil {
+		err := p.checkToken(ctx, t, state)
+		switch {
+		case err != nil:
 			t.markDown(ctx, Classify(err), err)
-			continue
+		case state != StateUp:
+			t.succeeded(ctx)
 		}
-		t.succeeded(ctx)
 	}
 	up := 0
 	for _, s := range p.Status() {
@@ -239,23 +281,31 @@ func (p *Pool) Check(ctx context.Context) int {
 	return up
 }
 
-// checkToken reconnects t if it is DOWN and confirms it answers.
-func (p *Pool) checkToken(ctx context.Context, t *token) error {
-	t.mu.Lock()
-	down := t.state == StateDown
-	t.mu.Unlock()
-	if down {
-		if err := t.probe(ctx); err != nil {
+// checkToken reconnects t if it is DOWN, keeps its keeper session alive
+// and confirms that a worker session is logged in.
+func (p *Pool) checkToken(ctx context.Context, t *token, state State) error {
+	if state == StateDown {
+		if err := p.reconnect(ctx, t); err != nil {
 			return err
 		}
 	}
-	return p.once(t, func(t *token, sh pkcs11.SessionHandle) error {
+	if err := t.keepAlive(); err != nil {
+		return err
+	}
+	if err := p.admit(ctx, t); err != nil {
+		return err
+	}
+	err := p.once(ctx, t, func(t *token, sh pkcs11.SessionHandle) error {
 		info, err := t.mod.GetSessionInfo(sh)
 		if err == nil && info.State != pkcs11.CKS_RW_USER_FUNCTIONS {
 			err = pkcs11.Error(pkcs11.CKR_USER_NOT_LOGGED_IN)
 		}
 		return err
 	})
+	t.mu.Lock()
+	t.closeIdleLocked(p.cfg.IdleTimeout)
+	t.mu.Unlock()
+	return err
 }
 
 func (p *Pool) healthLoop(every time.Duration) {
@@ -276,19 +326,29 @@ func (p *Pool) healthLoop(every time.Duration) {
 type TokenStatus struct {
 	Label     string
 	State     State
-	InFlight  int64
+	InFlight  int64  // requests running or waiting for a session
+	Served    uint64 // requests that succeeded on this token since Open
+	Busy      int    // worker sessions lent to requests
+	Idle      int    // worker sessions waiting for reuse
 	LastError Class
 	RetryAt   time.Time // zero unless DOWN
+	Reason    string    // why the token is QUARANTINED
+	KEKCheck  string    // hex check value of the token's KEK at its last connect
 }
 
 // Status returns a snapshot of every token, in configuration order.
 func (p *Pool) Status() []TokenStatus {
 	out := make([]TokenStatus, 0, len(p.tokens))
 	for _, t := range p.tokens {
+		busy, idle := t.openSessions()
 		t.mu.Lock()
-		s := TokenStatus{Label: t.label, State: t.state, InFlight: t.inFlight.Load(), LastError: t.lastErr}
+		s := TokenStatus{Label: t.label, State: t.state, InFlight: t.inFlight.Load(),
+			Served: t.served.Load(), Busy: busy, Idle: idle, LastError: t.lastErr, Reason: t.reason}
 		if t.state == StateDown {
 			s.RetryAt = t.nextProbe
+		}
+		if t.inv != nil {
+			s.KEKCheck = t.inv.kekCheck
 		}
 		t.mu.Unlock()
 		out = append(out, s)

@@ -88,7 +88,7 @@ func TestSessionsClosedBehindPool(t *testing.T) {
 	res, cfg := newCeremony(t, 1, hybrid.SuiteMLDSA65P256)
 	p, s := openSigner(t, res, cfg)
 	signOK(t, s)
-	c, _ := loadModule(softhsmModule)
+	c, _ := loadModule(softhsmModule, "")
 	slot, err := findSlot(c, res.Tokens[0])
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 // tokenSession opens a logged-in session on the first token of a ceremony.
 func tokenSession(t *testing.T, res *CeremonyResult, cfg Config) (module, pkcs11.SessionHandle) {
 	t.Helper()
-	c, err := loadModule(softhsmModule)
+	c, err := loadModule(softhsmModule, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,15 +120,15 @@ func TestConcurrentKeyCreation(t *testing.T) {
 	errs := make(chan error, 16)
 	for i := range 16 {
 		wg.Go(func() {
-			sh, err := tk.session()
+			ws, err := tk.session(context.Background())
 			if err != nil {
 				errs <- err
 				return
 			}
-			defer tk.release(sh, true)
+			defer tk.release(ws, true)
 			tk.createMu.Lock()
 			defer tk.createMu.Unlock()
-			_, _, _, err = generateECKey(tk.mod, sh, fmt.Sprintf("conc-%d", i), hybrid.SuiteMLDSA65P256.Curve())
+			_, _, _, err = generateECKey(tk.mod, ws.sh, fmt.Sprintf("conc-%d", i), hybrid.SuiteMLDSA65P256.Curve())
 			errs <- err
 		})
 	}

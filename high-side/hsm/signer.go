@@ -14,13 +14,14 @@ import (
 
 // Signer makes composite signatures whose ECDSA half is made inside a token
 // of the pool and whose ML-DSA half is made in memory from the unsealed
-// seed. Every signature is verified against the enrolled public key before
-// it is returned. Signer is safe for concurrent use.
+// seed. Both halves of every signature are verified against the enrolled
+// public key before it is returned. Signer is safe for concurrent use.
 type Signer struct {
 	pool     *Pool
 	keyLabel string
 	pub      *hybrid.PublicKey
 	mldsa    *hybrid.MLDSAKey
+	verifier mldsaVerifier
 
 	checked sync.Map // token label -> true once its EC key matched pub
 }
@@ -58,7 +59,11 @@ func (p *Pool) Signer(keyLabel, sealedSeedPath string, enrolled *hybrid.PublicKe
 	if string(mk.PublicBytes()) != string(enrolled.MLDSABytes()) {
 		return nil, fmt.Errorf("%w: ML-DSA key derived from the unsealed seed", ErrKeyMismatch)
 	}
-	return &Signer{pool: p, keyLabel: keyLabel, pub: enrolled, mldsa: mk}, nil
+	v, err := newMLDSAVerifier(enrolled)
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{pool: p, keyLabel: keyLabel, pub: enrolled, mldsa: mk, verifier: v}, nil
 }
 
 // Unseal decrypts a sealed seed with the KEK of any token. The caller
@@ -87,7 +92,13 @@ func (s *Signer) Sign(msg, ctx []byte) ([]byte, error) {
 	return s.SignContext(context.Background(), msg, ctx)
 }
 
-// SignContext is Sign with a context.Context for logging.
+// SignContext is Sign with a context.Context for logging and for giving
+// up while every session of the chosen token is busy.
+//
+// Each half is verified once, with the checks PublicKey.Verify makes
+// (draft §4.3): the ML-DSA half in memory before a token is asked, the
+// ECDSA half as soon as the token returns it, so that a token making bad
+// signatures is taken out of service and the request moves to another.
 func (s *Signer) SignContext(c context.Context, msg, ctx []byte) ([]byte, error) {
 	suite := s.pub.Suite()
 	m, err := hybrid.MessageRepresentative(suite, msg, ctx)
@@ -99,30 +110,25 @@ func (s *Signer) SignContext(c context.Context, msg, ctx []byte) ([]byte, error)
 	if err != nil {
 		return nil, fmt.Errorf("failed to sign ML-DSA half: %w", err)
 	}
+	if !s.verifier.verify(m, mldsaSig) {
+		return nil, fmt.Errorf("%w: ML-DSA half does not verify", hybrid.ErrBadSignature)
+	}
 
 	var der []byte
 	err = s.pool.do(c, func(t *token, sh pkcs11.SessionHandle) error {
-		der, err = s.signECDSA(t, sh, digest)
+		der, err = s.signECDSA(c, t, sh, digest)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-
-	sig, err := hybrid.Combine(suite, mldsaSig, der)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.pub.Verify(msg, ctx, sig); err != nil {
-		return nil, fmt.Errorf("assembled signature does not verify: %w", err)
-	}
-	return sig, nil
+	return hybrid.Combine(suite, mldsaSig, der)
 }
 
 // signECDSA makes the classical half on one token with raw CKM_ECDSA over
-// the pre-hashed representative (PKCS#11 v2.40 §2.3.6) and checks it.
-func (s *Signer) signECDSA(t *token, sh pkcs11.SessionHandle, digest []byte) ([]byte, error) {
-	if err := s.checkTokenKey(t, sh); err != nil {
+// the pre-hashed representative (PKCS#11 v2.40 §2.3.6) and verifies it.
+func (s *Signer) signECDSA(c context.Context, t *token, sh pkcs11.SessionHandle, digest []byte) ([]byte, error) {
+	if err := s.checkTokenKey(c, t, sh); err != nil {
 		return nil, err
 	}
 	key, err := t.handle(sh, pkcs11.CKO_PRIVATE_KEY, s.keyLabel)
@@ -147,9 +153,9 @@ func (s *Signer) signECDSA(t *token, sh pkcs11.SessionHandle, digest []byte) ([]
 }
 
 // checkTokenKey confirms once per token that its public key labelled
-// keyLabel is the enrolled one. A token holding another key is taken out
-// of service like a failed device.
-func (s *Signer) checkTokenKey(t *token, sh pkcs11.SessionHandle) error {
+// keyLabel is the enrolled one. A token holding another key is
+// quarantined.
+func (s *Signer) checkTokenKey(c context.Context, t *token, sh pkcs11.SessionHandle) error {
 	if _, ok := s.checked.Load(t.label); ok {
 		return nil
 	}
@@ -158,7 +164,9 @@ func (s *Signer) checkTokenKey(t *token, sh pkcs11.SessionHandle) error {
 		return err
 	}
 	if !pub.Equal(s.pub.ECDSA()) {
-		return classedError{ClassDevice, fmt.Errorf("%w: EC key %q on token %q", ErrKeyMismatch, s.keyLabel, t.label)}
+		reason := fmt.Sprintf("EC public key %q differs from the enrolled key", s.keyLabel)
+		t.quarantine(c, reason)
+		return classedError{ClassDevice, fmt.Errorf("%w: token %q: %s", ErrQuarantined, t.label, reason)}
 	}
 	s.checked.Store(t.label, true)
 	return nil

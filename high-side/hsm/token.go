@@ -1,7 +1,6 @@
 package hsm
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -23,14 +22,29 @@ const (
 	StateProbation
 	// StateDown tokens failed; they are probed again after a back-off.
 	StateDown
+	// StateQuarantined tokens hold keys that differ from their peers'. They
+	// are never used nor probed again by this pool; an operator has to
+	// repair the token and restart the process.
+	StateQuarantined
 )
 
-// String returns "UP", "PROBATION" or "DOWN".
+// String returns "UP", "PROBATION", "DOWN" or "QUARANTINED".
 func (s State) String() string {
-	return [...]string{"UP", "PROBATION", "DOWN"}[s]
+	if s < 0 || int(s) >= len(stateNames) {
+		return "UNKNOWN"
+	}
+	return stateNames[s]
 }
 
+var stateNames = [...]string{"UP", "PROBATION", "DOWN", "QUARANTINED"}
+
 // token is one PKCS#11 token of the pool with its sessions and handles.
+//
+// Sessions: one keeper session, opened and logged in by connect, stays
+// open while the token is in service, so the token stays logged in when
+// every worker session closes (REPLAY H3, H5: PKCS#11 v2.40 §5.6 logs a
+// token out when its last session closes). Worker sessions are bounded by
+// Config.MaxSessions; see sessions.go.
 type token struct {
 	label string
 	pin   string
@@ -38,31 +52,43 @@ type token struct {
 	cfg   *Config
 	log   *slog.Logger
 
-	inFlight atomic.Int64 // requests running on this token
-	createMu sync.Mutex   // serialises key creation (REPLAY H6)
+	inFlight atomic.Int64  // requests running or waiting on this token
+	served   atomic.Uint64 // requests that succeeded on this token
+	slots    chan struct{} // one element per open worker session
+	createMu sync.Mutex    // serialises key creation (REPLAY H6)
 
 	mu        sync.Mutex
 	state     State
+	reason    string // why the token is QUARANTINED
 	slot      uint
+	gen       uint64               // connect count; older sessions are never reused
 	keeper    pkcs11.SessionHandle // logged-in session kept open (REPLAY H3)
 	hasKeeper bool
-	idle      []pkcs11.SessionHandle
+	idle      []idleSession
 	handles   map[string]pkcs11.ObjectHandle // by class/label, valid for one login
+	inv       *inventory                     // read at the last connect
 	backoff   time.Duration
 	nextProbe time.Time
 	successes int
 	lastErr   Class
 }
 
-// connect finds the token's slot, opens the keeper session and logs in.
-// The caller holds t.mu.
+// newToken returns a token that is not connected yet.
+func newToken(label, pin string, mod module, cfg *Config, log *slog.Logger) *token {
+	return &token{label: label, pin: pin, mod: mod, cfg: cfg, log: log,
+		slots: make(chan struct{}, cfg.MaxSessions)}
+}
+
+// connectLocked finds the token's slot, opens a new keeper session, logs
+// in, reads the token's inventory and only then closes the previous
+// sessions, so the token is never left without a session while it is
+// reconnected (REPLAY H5). Cached handles are forgotten. The caller holds
+// t.mu.
 func (t *token) connectLocked() error {
 	slot, err := findSlot(t.mod, t.label)
 	if err != nil {
 		return err
 	}
-	t.dropSessionsLocked()
-	t.slot = slot
 	sh, err := t.mod.OpenSession(slot, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
 	if err != nil {
 		return fmt.Errorf("failed to open keeper session on %q: %w", t.label, err)
@@ -72,33 +98,44 @@ func (t *token) connectLocked() error {
 		t.mod.CloseSession(sh)
 		return fmt.Errorf("failed to log in to %q: %w", t.label, err)
 	}
+	inv, err := readInventory(t.mod, sh)
+	if err != nil {
+		t.mod.CloseSession(sh)
+		return fmt.Errorf("failed to read the keys of %q: %w", t.label, err)
+	}
+	t.dropSessionsLocked()
+	t.slot, t.gen, t.inv = slot, t.gen+1, inv
 	t.keeper, t.hasKeeper = sh, true
 	t.handles = map[string]pkcs11.ObjectHandle{}
 	return nil
 }
 
-// dropSessionsLocked forgets every session and handle of the token,
-// closing those that still work. The caller holds t.mu.
+// dropSessionsLocked forgets the keeper, the idle sessions and the cached
+// handles of the token, closing those that still work. Sessions in use by
+// requests are closed when they are released. The caller holds t.mu.
 func (t *token) dropSessionsLocked() {
-	for _, sh := range t.idle {
-		t.mod.CloseSession(sh)
-	}
-	t.idle = nil
+	t.closeIdleLocked(0)
 	if t.hasKeeper {
 		t.mod.CloseSession(t.keeper)
 		t.hasKeeper = false
 	}
+	t.gen++
 	t.handles = nil
 }
 
-// dropIdle closes and forgets the idle sessions.
-func (t *token) dropIdle() {
+// keepAlive confirms that the keeper session exists and is logged in,
+// reconnecting the token when it is not (a login lost behind the pool's
+// back). It returns the reconnection error, if any.
+func (t *token) keepAlive() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, sh := range t.idle {
-		t.mod.CloseSession(sh)
+	if t.hasKeeper {
+		info, err := t.mod.GetSessionInfo(t.keeper)
+		if err == nil && info.State == pkcs11.CKS_RW_USER_FUNCTIONS {
+			return nil
+		}
 	}
-	t.idle = nil
+	return t.connectLocked()
 }
 
 // findSlot returns the slot whose token has label.
@@ -114,31 +151,6 @@ func findSlot(mod module, label string) (uint, error) {
 		}
 	}
 	return 0, classedError{ClassDevice, fmt.Errorf("token %q not present", label)}
-}
-
-// session returns an idle session or opens a new one.
-func (t *token) session() (pkcs11.SessionHandle, error) {
-	t.mu.Lock()
-	if n := len(t.idle); n > 0 {
-		sh := t.idle[n-1]
-		t.idle = t.idle[:n-1]
-		t.mu.Unlock()
-		return sh, nil
-	}
-	slot := t.slot
-	t.mu.Unlock()
-	return t.mod.OpenSession(slot, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
-}
-
-// release returns a healthy session to the idle list, or closes it.
-func (t *token) release(sh pkcs11.SessionHandle, healthy bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if healthy && len(t.idle) < t.cfg.MaxIdleSessions {
-		t.idle = append(t.idle, sh)
-		return
-	}
-	t.mod.CloseSession(sh)
 }
 
 // handle returns the object of class with label, cached until the next
@@ -185,80 +197,4 @@ func findObject(mod module, sh pkcs11.SessionHandle, class uint, label string) (
 		return 0, classedError{ClassCaller, fmt.Errorf("more than one object labelled %q", label)}
 	}
 	return objs[0], nil
-}
-
-// usable reports whether the token may take a request now, and whether it
-// is UP (as opposed to PROBATION or due for a probe).
-func (t *token) usable(now time.Time) (ok, up bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	switch t.state {
-	case StateUp:
-		return true, true
-	case StateProbation:
-		return true, false
-	}
-	return !now.Before(t.nextProbe), false
-}
-
-// isDown reports whether the token is DOWN.
-func (t *token) isDown() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.state == StateDown
-}
-
-// markDown takes the token out of service after a failure of class c.
-func (t *token) markDown(ctx context.Context, c Class, err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.state == StateDown {
-		t.backoff = min(2*t.backoff, t.cfg.BackoffMax)
-	} else {
-		t.backoff = t.cfg.BackoffMin
-	}
-	if c == ClassCredentials {
-		t.backoff = t.cfg.BackoffMax // never hammer a PIN towards lock-out
-	}
-	t.state, t.successes, t.lastErr = StateDown, 0, c
-	t.nextProbe = time.Now().Add(t.backoff)
-	t.dropSessionsLocked()
-	t.log.WarnContext(ctx, "hsm token down", slog.String("token", t.label),
-		slog.String("class", c.String()), slog.String("error", err.Error()),
-		slog.Duration("retry_in", t.backoff))
-}
-
-// succeeded records a successful request or probe.
-func (t *token) succeeded(ctx context.Context) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.state != StateProbation {
-		return
-	}
-	t.successes++
-	if t.successes >= t.cfg.ProbationSuccesses {
-		t.state, t.backoff = StateUp, 0
-		t.log.InfoContext(ctx, "hsm token up", slog.String("token", t.label))
-	}
-}
-
-// probe reconnects a DOWN token. On success it enters PROBATION.
-func (t *token) probe(ctx context.Context) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.connectLocked(); err != nil {
-		return err
-	}
-	if t.state == StateDown {
-		t.state, t.successes = StateProbation, 0
-		t.log.InfoContext(ctx, "hsm token on probation", slog.String("token", t.label))
-	}
-	return nil
-}
-
-// relogin replaces the keeper session, logs in again and forgets handles.
-func (t *token) relogin() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.connectLocked()
 }

@@ -22,9 +22,9 @@ type Process struct {
 	err  error
 }
 
-// Start runs bin with args, output to logDir/name.log, env added to the
+// StartProcess runs bin with args, output to logDir/name.log, env added to the
 // harness's own environment. The child is killed if the harness dies.
-func Start(name, logDir, bin string, env []string, args ...string) (*Process, error) {
+func StartProcess(name, logDir, bin string, env []string, args ...string) (*Process, error) {
 	f, err := os.OpenFile(filepath.Join(logDir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("failed to open log of %s: %w", name, err)

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+
+	"bastion/diode"
+
+	"github.com/spf13/cobra"
+)
+
+// edSigner signs with Ed25519ctx (RFC 8032 §5.1), the diode's context as
+// the Ed25519 context string.
+type edSigner struct{ key ed25519.PrivateKey }
+
+func (s edSigner) Sign(msg, ctx []byte) ([]byte, error) {
+	return s.key.Sign(nil, msg, &ed25519.Options{Context: string(ctx)})
+}
+
+type edVerifier struct{ key ed25519.PublicKey }
+
+func (v edVerifier) Verify(msg, ctx, sig []byte) error {
+	if err := ed25519.VerifyWithOptions(v.key, msg, sig, &ed25519.Options{Context: string(ctx)}); err != nil {
+		return errors.New("invalid Ed25519 signature")
+	}
+	return nil
+}
+
+// readSigner reads a PKCS#8 PEM Ed25519 private key; the file must not be
+// readable by group or others.
+func readSigner(path string) (diode.Signer, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read signing key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("signing key file %s has mode %04o, want 0600", path, fi.Mode().Perm())
+	}
+	der, err := pemBlock(path, "PRIVATE KEY")
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("signing key %s: %w", path, err)
+	}
+	ek, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("signing key %s is %T, want Ed25519", path, k)
+	}
+	return edSigner{ek}, nil
+}
+
+// readVerifier reads a PKIX PEM Ed25519 public key.
+func readVerifier(path string) (diode.Verifier, error) {
+	der, err := pemBlock(path, "PUBLIC KEY")
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("verify key %s: %w", path, err)
+	}
+	ek, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("verify key %s is %T, want Ed25519", path, k)
+	}
+	return edVerifier{ek}, nil
+}
+
+func pemBlock(path, typ string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read key: %w", err)
+	}
+	b, _ := pem.Decode(data)
+	if b == nil || b.Type != typ {
+		return nil, fmt.Errorf("key file %s: want a PEM %q block", path, typ)
+	}
+	return b.Bytes, nil
+}
+
+func keygenCmd() *cobra.Command {
+	var recipient, signing string
+	cmd := &cobra.Command{
+		Use:   "keygen",
+		Short: "Make a guard key pair (PREFIX.key, PREFIX.pub) and/or an Ed25519 signing pair",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if recipient == "" && signing == "" {
+				return errors.New("give --recipient PREFIX, --signing PREFIX or both")
+			}
+			if recipient != "" {
+				if err := writeRecipient(recipient); err != nil {
+					return err
+				}
+			}
+			if signing != "" {
+				return writeSigning(signing)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&recipient, "recipient", "", "write the guard's HPKE key pair to PREFIX.key and PREFIX.pub")
+	cmd.Flags().StringVar(&signing, "signing", "", "write an Ed25519 signing pair to PREFIX.key and PREFIX.pub")
+	return cmd
+}
+
+func writeRecipient(prefix string) error {
+	priv, pub, err := diode.GenerateRecipientKey()
+	if err != nil {
+		return err
+	}
+	defer clear(priv)
+	if err := diode.WritePrivateKeyFile(prefix+".key", priv); err != nil {
+		return err
+	}
+	return diode.WritePublicKeyFile(prefix+".pub", pub)
+}
+
+func writeSigning(prefix string) error {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return fmt.Errorf("failed to generate signing key: %w", err)
+	}
+	defer clear(priv)
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return err
+	}
+	if err := writeNew(prefix+".key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return err
+	}
+	der, err = x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return err
+	}
+	return writeNew(prefix+".pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+}
+
+func writeNew(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return fmt.Errorf("failed to create key file: %w", err)
+	}
+	_, err = f.Write(data)
+	return errors.Join(err, f.Close())
+}

@@ -1,0 +1,93 @@
+package diode
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// SenderStats are a Sender's counters since it started. Byte counts are
+// batch payload bytes unless named otherwise.
+type SenderStats struct {
+	Session          uint64
+	Batches          uint64 // batches whose first transmission finished
+	Bytes            uint64
+	Datagrams        uint64 // datagrams written, of every type
+	WireBytes        uint64 // bytes written to the socket
+	ParityDatagrams  uint64
+	Heartbeats       uint64
+	Announcements    uint64
+	CarouselResends  uint64 // batches sent again
+	CarouselDropped  uint64 // batches dropped from the carousel early (memory bound)
+	CarouselPending  int    // batches awaiting a resend
+	SendErrors       uint64 // failed socket writes
+	PacingWait       time.Duration
+	HasBatch         bool
+	LastSeq          uint64
+	SocketBuffer     int    // SO_SNDBUF granted, in bytes
+	KernelSndbufErrs uint64 // /proc/net/snmp Udp SndbufErrors (whole host)
+}
+
+type senderCounters struct {
+	batches, bytes, datagrams, wireBytes, parity     atomic.Uint64
+	heartbeats, announcements, resends, carouselDrop atomic.Uint64
+	sendErrors                                       atomic.Uint64
+	pacingWait                                       atomic.Int64
+	firstSeq, lastSeq                                atomic.Uint64
+	hasBatch                                         atomic.Bool
+}
+
+// ReceiverStats are a Receiver's counters since it was made.
+type ReceiverStats struct {
+	Session          uint64 // current session, 0 if none
+	Datagrams        uint64 // datagrams read
+	WireBytes        uint64
+	Malformed        uint64 // failed the header check, or lied after authentication
+	UnknownType      uint64
+	AuthFailures     uint64 // AEAD or signature failures
+	UnknownSession   uint64 // sealed datagrams of a session not (yet) known
+	StaleSession     uint64 // datagrams of a replaced or expired session
+	Announcements    uint64 // announcements whose signature was verified
+	VerifyDropped    uint64 // announcements dropped by the verification rate limit
+	DuplicateShards  uint64 // shards already held, or of delivered batches
+	DatagramsLost    uint64 // holes in the datagram counter of the session
+	GroupsRepaired   uint64
+	Batches          uint64 // batches delivered to the queue
+	Bytes            uint64
+	DuplicateBatches uint64 // rebuilt again after delivery (dropped)
+	Gaps             uint64 // batches reported by KindGap
+	TailMissing      uint64 // batches reported by KindTailMissing
+	GapsFilled       uint64
+	Lost             uint64 // batches reported by KindLost
+	Evicted          uint64 // partial batches dropped for memory
+	Heartbeats       uint64
+	HeartbeatsMissed uint64
+	SenderRestarts   uint64
+	MemoryBytes      int // bytes held by partial batches
+	LimboDatagrams   int
+	LimboBytes       int
+	QueueBatches     int
+	QueueBytes       int
+	QueueDrops       uint64
+	EventsDropped    uint64
+	HandlerTime      time.Duration // time spent in Handler.Batch
+	SocketBuffer     int           // SO_RCVBUF granted, in bytes
+	SocketDrops      uint64        // this socket's kernel drops (SO_RXQ_OVFL)
+	KernelRcvbufErrs uint64        // /proc/net/snmp Udp RcvbufErrors (whole host)
+	// Sender is the sender's own account from its last heartbeat.
+	Sender SenderReport
+}
+
+// SenderReport is what the last heartbeat said.
+type SenderReport struct {
+	Time             time.Time
+	HasBatch         bool
+	FirstSeq         uint64
+	LastSeq          uint64
+	Batches          uint64
+	Datagrams        uint64
+	Bytes            uint64
+	CarouselResends  uint64
+	CarouselDropped  uint64
+	SendErrors       uint64
+	KernelSndbufErrs uint64
+}

@@ -1,0 +1,164 @@
+package diode
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"bastion/diode/internal/fec"
+	"bastion/diode/internal/wire"
+)
+
+func TestKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	priv, pub, err := GenerateRecipientKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, kq := filepath.Join(dir, "g.key"), filepath.Join(dir, "g.pub")
+	if err := WritePrivateKeyFile(kp, priv); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePublicKeyFile(kq, pub); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(kp); fi.Mode().Perm() != 0o600 {
+		t.Errorf("private key mode %04o, want 0600", fi.Mode().Perm())
+	}
+	got, err := ReadPrivateKeyFile(kp)
+	if err != nil || string(got) != string(priv) {
+		t.Errorf("ReadPrivateKeyFile: err %v, equal %v", err, string(got) == string(priv))
+	}
+	if got, err := ReadPublicKeyFile(kq); err != nil || string(got) != string(pub) {
+		t.Errorf("ReadPublicKeyFile: err %v", err)
+	}
+	if err := WritePrivateKeyFile(kp, priv); err == nil {
+		t.Error("overwrote an existing key file, want refusal")
+	}
+	os.Chmod(kp, 0o644)
+	if _, err := ReadPrivateKeyFile(kp); err == nil || !strings.Contains(err.Error(), "want 0600") {
+		t.Errorf("mode 0644: got %v, want a mode error", err)
+	}
+	if _, err := ReadPublicKeyFile(kp); err == nil {
+		t.Error("read a private key file as public key, want a block type error")
+	}
+	bad := filepath.Join(dir, "bad.pub")
+	os.WriteFile(bad, []byte("-----BEGIN BASTION DIODE PUBLIC KEY-----\nAAAA\n-----END BASTION DIODE PUBLIC KEY-----\n"), 0o644)
+	if _, err := ReadPublicKeyFile(bad); err == nil {
+		t.Error("accepted a 3-byte public key")
+	}
+}
+
+func TestConfigRejects(t *testing.T) {
+	_, pub, _ := GenerateRecipientKey()
+	k := newEdKey(t)
+	conn, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, tc := range []struct {
+		name string
+		edit func(*SenderConfig)
+	}{
+		{"no link", func(c *SenderConfig) { c.Link = "" }},
+		{"bad link", func(c *SenderConfig) { c.Link = "a b" }},
+		{"no signer", func(c *SenderConfig) { c.Signer = nil }},
+		{"bad key", func(c *SenderConfig) { c.RecipientKey = pub[:10] }},
+		{"heartbeat 2s", func(c *SenderConfig) { c.Heartbeat = 2 * time.Second }},
+		{"groups over 256", func(c *SenderConfig) { c.MaxDataShards, c.ParityShards = 250, 10 }},
+		{"loss 0.6", func(c *SenderConfig) { c.DesignLoss = 0.6 }},
+		{"carousel decreasing", func(c *SenderConfig) { c.Carousel = []time.Duration{time.Second, time.Millisecond} }},
+	} {
+		cfg := SenderConfig{Link: "l", RecipientKey: pub, Signer: k}
+		tc.edit(&cfg)
+		if _, err := NewSender(conn, cfg, nil); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: got %v, want ErrConfig", tc.name, err)
+		}
+	}
+}
+
+// FuzzReceiverDatagram feeds arbitrary datagrams to a receiver that has a
+// live session: nothing may panic, and memory stays within its bounds.
+func FuzzReceiverDatagram(f *testing.F) {
+	l := newLink(f, linkOpts{noRun: true, recv: ReceiverConfig{MaxBatch: 1 << 16}})
+	s := l.sender(SenderConfig{DisableCarousel: true, MaxBatch: 1 << 16})
+	now := time.Now()
+	l.recv.process(s.announce, now)
+	if l.recv.cur == nil {
+		f.Fatal("announcement not accepted")
+	}
+	var buf []byte
+	h := wire.Header{Type: wire.TypeShard, Session: s.id, Seq: 1, K: 1, M: s.parity[0],
+		BodyLen: uint16(DefaultShardSize + 16), BatchLen: 10}
+	f.Add(append([]byte(nil), s.seal(&h, make([]byte, DefaultShardSize), &buf)...))
+	f.Add(append([]byte(nil), s.announce...))
+	f.Add([]byte{})
+	f.Add(header(wire.Header{Type: 0x7f}, 3))
+	f.Fuzz(func(t *testing.T, d []byte) {
+		l.recv.process(d, now)
+		if l.recv.mem > l.recv.cfg.MaxMemory || l.recv.limbo.bytes > l.recv.cfg.LimboBytes {
+			t.Fatalf("memory %d, limbo %d beyond bounds", l.recv.mem, l.recv.limbo.bytes)
+		}
+	})
+}
+
+// BenchmarkSealShard measures the sender's per-datagram cost (AEAD seal of
+// one default shard), in batch bytes per second.
+func BenchmarkSealShard(b *testing.B) {
+	l := newLink(b, linkOpts{noRun: true})
+	s := l.sender(SenderConfig{DisableCarousel: true})
+	shard := make([]byte, DefaultShardSize)
+	h := wire.Header{Type: wire.TypeShard, Session: s.id, BodyLen: uint16(DefaultShardSize + 16)}
+	var buf []byte
+	b.SetBytes(DefaultShardSize)
+	for b.Loop() {
+		s.seal(&h, shard, &buf)
+	}
+}
+
+// BenchmarkReceiveBatch measures the receiver's processing of a 1 MiB batch
+// from sealed datagrams (authentication, assembly, hand-over to the queue;
+// no socket), with every 20th datagram missing so that groups are rebuilt.
+func BenchmarkReceiveBatch(b *testing.B) {
+	l := newLink(b, linkOpts{noRun: true})
+	s := l.sender(SenderConfig{DisableCarousel: true})
+	now := time.Now()
+	l.recv.process(s.announce, now)
+	batch := payload(1, 1<<20)
+	lay, _ := fec.NewLayout(len(batch), DefaultShardSize, s.parity)
+	enc, _ := s.codec.EncodeBatch(batch, lay, &fec.Scratch{})
+	seal := func(seq uint64) [][]byte {
+		var ds [][]byte
+		n := 0
+		lay.Interleave(func(g, i int) bool {
+			if n++; n%20 != 0 {
+				k, m, _ := lay.Group(g)
+				h := wire.Header{Type: wire.TypeShard, Session: s.id, Seq: seq, Index: uint8(i),
+					Group: uint32(g), K: uint8(k), M: uint8(m),
+					BodyLen: uint16(DefaultShardSize + 16), BatchLen: uint32(len(batch))}
+				var buf []byte
+				ds = append(ds, s.seal(&h, enc.Groups[g][i], &buf))
+			}
+			return true
+		})
+		return ds
+	}
+	b.SetBytes(int64(len(batch)))
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ds := seal(uint64(i + 1))
+		l.recv.queue = newQueue(4, 4<<20)
+		b.StartTimer()
+		for _, d := range ds {
+			l.recv.process(d, now)
+		}
+	}
+	if got := l.recv.Stats().Batches; got != uint64(b.N) {
+		b.Fatalf("delivered %d batches, want %d", got, b.N)
+	}
+}

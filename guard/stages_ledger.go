@@ -1,0 +1,141 @@
+package guard
+
+import (
+	"bastion/guard/archive"
+	"bastion/shared/checkpoint"
+	"bastion/shared/merkle"
+)
+
+// ledger is the guard's view of the archive head that the ledger stages
+// compare against. The pipeline replaces it after every append.
+type ledger struct {
+	head archive.Head
+	tree *merkle.Compact
+	prev checkpoint.Checkpoint // opened head.Checkpoint (zero if none)
+}
+
+// sequenceStage (3) places the batch in the batch sequence: a seq already
+// accepted is a repeat, a seq beyond the next expected one is held until
+// the missing batches arrive, and the next one must start where the
+// archive ends.
+type sequenceStage struct {
+	led  *ledger
+	arch *archive.Archive
+}
+
+func (s *sequenceStage) name() string { return StageSequence }
+
+func (s *sequenceStage) check(c *candidate) verdict {
+	h, b := s.led.head, c.b
+	if h.Records == 0 {
+		if b.First != 0 {
+			return hold("waiting for the batch that starts the ledger at index 0")
+		}
+		return pass("first batch of the archive")
+	}
+	switch {
+	case b.Seq <= h.Seq:
+		return s.repeat(c)
+	case b.Seq > h.Seq+1:
+		return hold("waiting for batches %d to %d", h.Seq+1, b.Seq-1)
+	case b.First != h.Size:
+		return reject("batch starts at ledger index %d, archive ends at %d", b.First, h.Size)
+	}
+	return pass("next after %d", h.Seq)
+}
+
+// repeat judges a batch whose seq is archived: the same ledger range is a
+// carousel or failover resend, another range is a conflict.
+func (s *sequenceStage) repeat(c *candidate) verdict {
+	r, ok, err := s.arch.Get(c.b.Seq)
+	switch {
+	case err != nil:
+		return reject("failed to read archived batch %d: %v", c.b.Seq, err)
+	case !ok:
+		return reject("seq %d is before the archive's first batch", c.b.Seq)
+	case r.First != c.ledgerFirst || r.Size != c.ledgerSize:
+		return reject("conflicts with archived batch %d (ledger %d to %d)", r.Seq, r.First, r.Size)
+	}
+	return ignore("repeat of archived batch %d, ignored", r.Seq)
+}
+
+// checkpointStage (4) opens both signed checkpoints with the high side's
+// key, requires Prev to be the last accepted checkpoint and verifies the
+// consistency proof between them (RFC 6962 §2.1.2; RFC 9162 §2.1.4.2).
+type checkpointStage struct {
+	led   *ledger
+	trust *Trust
+}
+
+func (s *checkpointStage) name() string { return StageCheckpoint }
+
+func (s *checkpointStage) check(c *candidate) verdict {
+	b := c.b
+	next, err := s.trust.open(b.Checkpoint)
+	if err != nil {
+		return reject("new checkpoint: %v", err)
+	}
+	prev, err := s.openPrev(b.Prev)
+	if err != nil {
+		return reject("previous checkpoint: %v", err)
+	}
+	want := s.led.prev
+	switch {
+	case prev.Size != want.Size || prev.Root != want.Root:
+		return reject("previous checkpoint (size %d) is not the last accepted one (size %d)",
+			prev.Size, want.Size)
+	case prev.Origin != s.trust.Origin || next.Origin != s.trust.Origin:
+		return reject("checkpoint origins %q and %q, want %q", prev.Origin, next.Origin, s.trust.Origin)
+	case prev.Size != b.First || next.Size != c.ledgerSize:
+		return reject("checkpoints cover %d to %d, batch claims %d to %d",
+			prev.Size, next.Size, b.First, c.ledgerSize)
+	}
+	if err := merkle.VerifyConsistency(prev.Size, next.Size, prev.Root, next.Root, b.Proof); err != nil {
+		return reject("consistency proof %d to %d: %v", prev.Size, next.Size, err)
+	}
+	c.prev, c.next = prev, next
+	return pass("checkpoint %d consistent with %d", next.Size, prev.Size)
+}
+
+// openPrev opens the batch's previous checkpoint. The first batch of a
+// ledger carries none: its predecessor is the empty tree.
+func (s *checkpointStage) openPrev(note []byte) (checkpoint.Checkpoint, error) {
+	if len(note) == 0 {
+		return checkpoint.Checkpoint{Origin: s.trust.Origin, Root: merkle.EmptyRoot()}, nil
+	}
+	return s.trust.open(note)
+}
+
+// leavesStage (5) appends every item's leaf hash to a copy of the archive's
+// compact range and requires the new checkpoint's root: the guard
+// recomputes the high side's root, including entries it only has hashes
+// of (RFC 6962 §2.1).
+type leavesStage struct {
+	led *ledger
+}
+
+func (s *leavesStage) name() string { return StageLeaves }
+
+func (s *leavesStage) check(c *candidate) verdict {
+	tree := s.led.tree.Clone()
+	leaves := make([]merkle.Hash, len(c.b.Items))
+	full := 0
+	for i, it := range c.b.Items {
+		leaves[i] = it.Hash
+		if it.Entry != nil {
+			leaves[i] = merkle.LeafHash(it.Entry)
+			if it.Hash != (merkle.Hash{}) && it.Hash != leaves[i] {
+				return reject("entry at ledger index %d does not match its stated leaf hash",
+					c.ledgerFirst+uint64(i))
+			}
+			full++
+		}
+		tree.Append(leaves[i])
+	}
+	if tree.Size() != c.next.Size || tree.Root() != c.next.Root {
+		return reject("recomputed root %s at size %d, checkpoint says %s at size %d",
+			tree.Root(), tree.Size(), c.next.Root, c.next.Size)
+	}
+	c.leaves, c.tree = leaves, tree
+	return pass("root recomputed from %d entries and %d leaf hashes", full, len(leaves)-full)
+}

@@ -1,0 +1,197 @@
+package monitor
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"bastion/high-side/intake"
+	"bastion/shared/entry"
+
+	"github.com/shopspring/decimal"
+)
+
+// paymentCtx is one payment under decision with the committed history of
+// its two accounts.
+type paymentCtx struct {
+	p     *intake.Payment
+	now   int64
+	out   *flow // payer's outgoing history; empty if none
+	in    *flow // payee's incoming history; empty if none
+	empty flow
+}
+
+// paymentRule is one built-in payment rule: its check name, reason code,
+// where its action is configured and how it is evaluated.
+type paymentRule struct {
+	name   string
+	reason string
+	action func(*PaymentRules) Action
+	eval   func(*Monitor, *paymentCtx) finding
+}
+
+// paymentRules run in this order; their checks are recorded in it.
+var paymentRules = []paymentRule{
+	{"frozen_account", entry.ReasonFrozenAccount, func(r *PaymentRules) Action { return r.Frozen.Action }, (*Monitor).frozen},
+	{"account_drain", entry.ReasonAccountDrain, func(r *PaymentRules) Action { return r.Drain.Action }, (*Monitor).drain},
+	{"velocity", entry.ReasonVelocity, func(r *PaymentRules) Action { return r.Velocity.Action }, (*Monitor).velocity},
+	{"amount_history", entry.ReasonAmountAnomaly, func(r *PaymentRules) Action { return r.History.Action }, (*Monitor).amountHistory},
+	{"new_counterparty", entry.ReasonNewCounterparty, func(r *PaymentRules) Action { return r.NewCounterparty.Action }, (*Monitor).newCounterparty},
+	{"structuring", entry.ReasonStructuring, func(r *PaymentRules) Action { return r.Structuring.Action }, (*Monitor).structuring},
+	{"fan_out", entry.ReasonFanOut, func(r *PaymentRules) Action { return r.FanOut.Action }, (*Monitor).fanOut},
+	{"fan_in", entry.ReasonFanIn, func(r *PaymentRules) Action { return r.FanIn.Action }, (*Monitor).fanIn},
+	{"cycle", entry.ReasonCycle, func(r *PaymentRules) Action { return r.Cycle.Action }, (*Monitor).cycle},
+}
+
+// DecidePayment decides a payment against the committed state without
+// changing it. now is the decision time; windows end at now. Every enabled
+// rule is listed in the Decision's checks; a rule that errors is recorded
+// as errored and the decision is still made.
+func (m *Monitor) DecidePayment(p intake.Payment, now time.Time) entry.Decision {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	v := newVerdict(m.cfg.Version)
+	if !checkWellFormed(v, wellFormedPayment(&p)) {
+		return v.d
+	}
+	c := &paymentCtx{p: &p, now: now.UnixNano()}
+	c.out, c.in = &c.empty, &c.empty
+	if f, ok := m.st.out.peek(p.From); ok {
+		c.out = f
+	}
+	if f, ok := m.st.in.peek(p.To); ok {
+		c.in = f
+	}
+	for i := range paymentRules {
+		r := &paymentRules[i]
+		if a := r.action(&m.cfg.Payments); a != Off {
+			v.record(r.name, a, r.reason, m.evalPayment(r.eval, c))
+		}
+	}
+	for i := range m.custPay {
+		m.runCustom(v, &m.custPay[i], paymentFieldsOf{c.p})
+	}
+	return v.d
+}
+
+// evalPayment runs one rule, turning a panic into the rule's error.
+func (m *Monitor) evalPayment(eval func(*Monitor, *paymentCtx) finding, c *paymentCtx) (f finding) {
+	defer recoverRule(&f)
+	return eval(m, c)
+}
+
+func (m *Monitor) frozen(c *paymentCtx) finding {
+	switch {
+	case m.froze[c.p.From]:
+		return finding{fired: true, observed: "payer frozen", limit: "not frozen"}
+	case m.froze[c.p.To]:
+		return finding{fired: true, observed: "payee frozen", limit: "not frozen"}
+	}
+	return finding{observed: "neither frozen", limit: "not frozen"}
+}
+
+// drain fires when the payment takes at least Ratio of the payer's balance
+// without exceeding it. A balance of zero means unknown (intake.Payment)
+// and passes; a payment above the balance is an overdraft, which the core
+// ledger accepts or declines, not an emptied account.
+func (m *Monitor) drain(c *paymentCtx) finding {
+	limit, bal := m.text.drain, c.p.FromBalance
+	switch {
+	case !m.kinds[c.p.Kind]:
+		return finding{observed: "kind not covered", limit: limit}
+	case bal.IsZero():
+		return finding{observed: "balance unknown", limit: limit}
+	case c.p.Amount.GreaterThan(bal):
+		return finding{observed: "amount exceeds balance (overdraft)", limit: limit}
+	}
+	fired := c.p.Amount.GreaterThanOrEqual(bal.Mul(m.cfg.Payments.Drain.Ratio.Decimal))
+	share := c.p.Amount.DivRound(bal, 4)
+	return finding{fired: fired, observed: share.String() + " of balance", limit: limit}
+}
+
+// velocity counts the payer's payments in the window, this one included.
+// Every payment counts, whatever its amount (REPLAY M3).
+func (m *Monitor) velocity(c *paymentCtx) finding {
+	r := &m.cfg.Payments.Velocity
+	n := 1 + c.out.countSince(c.now-int64(r.Window.Duration))
+	return finding{fired: n > r.Max, observed: strconv.Itoa(n) + m.text.velocityIn, limit: m.text.velocity}
+}
+
+// errZeroMean is the error of a ratio to a history whose mean is zero.
+var errZeroMean = errors.New("mean of the account's history is zero: ratio undefined")
+
+func (m *Monitor) amountHistory(c *paymentCtx) finding {
+	r := &m.cfg.Payments.History
+	n := c.out.count()
+	if n < r.MinCount {
+		return finding{observed: strconv.Itoa(n) + " payments of history", limit: m.text.history}
+	}
+	if c.out.mean.IsZero() {
+		return finding{err: errZeroMean}
+	}
+	ceiling := c.out.mean.Mul(r.Factor.Decimal)
+	return finding{
+		fired:    c.p.Amount.GreaterThan(ceiling),
+		observed: c.p.Amount.String() + " against mean " + c.out.mean.String() + " of " + strconv.Itoa(n),
+		limit:    ceiling.String(),
+	}
+}
+
+func (m *Monitor) newCounterparty(c *paymentCtx) finding {
+	r := &m.cfg.Payments.NewCounterparty
+	switch {
+	case c.out.count() < r.MinHistory:
+		return finding{observed: strconv.Itoa(c.out.count()) + " payments of history", limit: m.text.newCounterparty}
+	case c.out.hasPeer(c.p.To):
+		return finding{observed: "known counterparty", limit: m.text.newCounterparty}
+	}
+	return finding{
+		fired:    c.p.Amount.GreaterThanOrEqual(r.Amount.Decimal),
+		observed: c.p.Amount.String() + " to a new counterparty",
+		limit:    m.text.newCounterparty,
+	}
+}
+
+// structuring counts the payer's payments in the band just under the
+// threshold, this one included, when this one is in the band.
+func (m *Monitor) structuring(c *paymentCtx) finding {
+	r := &m.cfg.Payments.Structuring
+	lo, hi := m.text.structuringLow, r.Threshold.Decimal
+	if c.p.Amount.LessThan(lo) || c.p.Amount.GreaterThanOrEqual(hi) {
+		return finding{observed: "amount outside band", limit: m.text.structuring}
+	}
+	n := 1 + c.out.countBetween(c.now-int64(r.Window.Duration), lo, hi)
+	return finding{fired: n >= r.Count, observed: strconv.Itoa(n) + " in band", limit: m.text.structuring}
+}
+
+func (m *Monitor) fanOut(c *paymentCtx) finding {
+	r := &m.cfg.Payments.FanOut
+	n := c.out.distinctPeers(c.now-int64(r.Window.Duration), c.p.To)
+	return finding{fired: n > r.Max, observed: strconv.Itoa(n) + m.text.fanOutIn, limit: m.text.fanOut}
+}
+
+func (m *Monitor) fanIn(c *paymentCtx) finding {
+	r := &m.cfg.Payments.FanIn
+	n := c.in.distinctPeers(c.now-int64(r.Window.Duration), c.p.From)
+	return finding{fired: n > r.Max, observed: strconv.Itoa(n) + m.text.fanInIn, limit: m.text.fanIn}
+}
+
+// paymentFieldsOf exposes a payment to custom rules.
+type paymentFieldsOf struct{ p *intake.Payment }
+
+func (g paymentFieldsOf) text(field string) string {
+	switch field {
+	case "kind":
+		return g.p.Kind
+	case "currency":
+		return g.p.Currency
+	}
+	return g.p.Source
+}
+
+func (g paymentFieldsOf) number(field string) (decimal.Decimal, error) {
+	if field == "amount" {
+		return g.p.Amount, nil
+	}
+	return g.p.FromBalance, nil
+}

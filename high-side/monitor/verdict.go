@@ -1,0 +1,100 @@
+package monitor
+
+import (
+	"fmt"
+	"slices"
+
+	"bastion/shared/entry"
+)
+
+// finding is what one rule concluded: whether it fired, what it observed
+// and the limit it compared with. err set means the rule could not be
+// evaluated.
+type finding struct {
+	fired    bool
+	observed string
+	limit    string
+	err      error
+}
+
+// verdict accumulates the checks of one decision.
+type verdict struct {
+	d entry.Decision
+}
+
+func newVerdict(pack string) *verdict {
+	return &verdict{d: entry.Decision{
+		Outcome:  entry.Accept,
+		RulePack: pack,
+		Checks:   make([]entry.Check, 0, 12),
+	}}
+}
+
+// run evaluates one rule and records its check. A rule that panics or
+// returns an error is recorded as errored with ReasonRuleError and holds
+// the submission for review; the other rules still run (REPLAY M2).
+func (v *verdict) run(rule string, action Action, reason string, eval func() finding) {
+	if action == Off {
+		return
+	}
+	v.record(rule, action, reason, safeEval(eval))
+}
+
+// record adds the check of one evaluated rule and escalates the outcome.
+func (v *verdict) record(rule string, action Action, reason string, f finding) {
+	c := entry.Check{Rule: rule, Result: entry.Pass, Observed: clip(f.observed), Limit: clip(f.limit)}
+	switch {
+	case f.err != nil:
+		c.Result, c.Reason = entry.Errored, entry.ReasonRuleError
+		c.Observed = clip(f.err.Error())
+		v.escalate(entry.Review, entry.ReasonRuleError)
+	case f.fired:
+		c.Result, c.Reason = action.result(), reason
+		v.escalate(outcomeOf(action), reason)
+	}
+	v.d.Checks = append(v.d.Checks, c)
+}
+
+// safeEval turns a panic inside a rule into an error.
+func safeEval(eval func() finding) (f finding) {
+	defer recoverRule(&f)
+	return eval()
+}
+
+// recoverRule, deferred by a rule's caller, records a panic as the rule's
+// error.
+func recoverRule(f *finding) {
+	if r := recover(); r != nil {
+		*f = finding{err: fmt.Errorf("rule failed: %v", r)}
+	}
+}
+
+// escalate raises the outcome to at least o and notes the reason once.
+func (v *verdict) escalate(o entry.Outcome, reason string) {
+	if rank(o) > rank(v.d.Outcome) {
+		v.d.Outcome = o
+	}
+	if !slices.Contains(v.d.Reasons, reason) {
+		v.d.Reasons = append(v.d.Reasons, reason)
+	}
+}
+
+func outcomeOf(a Action) entry.Outcome {
+	if a == Reject {
+		return entry.Reject
+	}
+	return entry.Review
+}
+
+func rank(o entry.Outcome) int {
+	switch o {
+	case entry.Reject:
+		return 2
+	case entry.Review:
+		return 1
+	}
+	return 0
+}
+
+// clip keeps a recorded value within the 256 bytes a Check allows.
+func clip(s string) string { return truncate(s, 256) }

@@ -1,0 +1,191 @@
+package verify
+
+import (
+	"bastion/guard/export"
+	"bastion/shared/batch"
+	"bastion/shared/checkpoint"
+	"bastion/shared/entry"
+	"bastion/shared/merkle"
+)
+
+// Replay rebuilds the ledger from batch files in sequence order and checks
+// each against what came before. The zero value is not usable; call
+// NewReplay. A Replay is not safe for concurrent use.
+type Replay struct {
+	key    *Key
+	limits batch.Limits
+
+	link     string                // link of the first batch
+	records  uint64                // files taken
+	seq      uint64                // seq of the last file
+	prev     checkpoint.Checkpoint // last checkpoint opened
+	prevNote []byte
+	tree     merkle.Compact
+	treeOK   bool // tree holds every leaf so far
+	chain    export.Chain
+	resync   bool   // the previous file is missing or unreadable
+	nEntries uint64 // full entries parsed
+}
+
+// NewReplay returns a Replay at the empty ledger.
+func NewReplay(k *Key, limits batch.Limits) *Replay {
+	return &Replay{key: k, limits: limits, treeOK: true, chain: export.GenesisChain(),
+		prev: checkpoint.Checkpoint{Root: merkle.EmptyRoot()}}
+}
+
+// Add checks the file f with content raw, the next in sequence order, and
+// advances the state. It returns the problems found, first one first.
+func (r *Replay) Add(f export.File, raw []byte) []Problem {
+	var ps []Problem
+	if r.records > 0 && f.Seq != r.seq+1 {
+		ps = append(ps, problem(KindMissing, f.Seq, "batches %d to %d are missing", r.seq+1, f.Seq-1))
+		r.treeOK, r.resync = false, true
+	}
+	var s *step
+	if f.Withheld {
+		s, ps = r.withheld(f, raw, ps)
+	} else {
+		s, ps = r.batch(f, raw, ps)
+	}
+	r.records, r.seq = r.records+1, f.Seq
+	if s == nil {
+		r.treeOK, r.resync = false, true
+		return ps
+	}
+	r.chain = export.NextChain(r.chain, f.Seq, raw, s.note)
+	return append(ps, r.advance(s)...)
+}
+
+// step is what one file claims: its range, checkpoints, proof and leaves.
+type step struct {
+	seq      uint64
+	first    uint64
+	prevNote []byte
+	note     []byte
+	proof    []merkle.Hash
+	leaves   []merkle.Hash
+}
+
+// advance checks the checkpoints, proof and leaves of s and moves to its
+// checkpoint when that opens.
+func (r *Replay) advance(s *step) []Problem {
+	var ps []Problem
+	next, err := r.key.Open(s.note)
+	if err != nil {
+		r.treeOK, r.resync = false, true
+		return append(ps, problem(KindCheckpoint, s.seq, "new checkpoint: %v", err))
+	}
+	prev, err := r.openPrev(s)
+	switch {
+	case err != nil:
+		ps = append(ps, problem(KindCheckpoint, s.seq, "previous checkpoint: %v", err))
+	case r.resync:
+		// The chain resumes here; what linked it to the last file is gone.
+	case prev.Size != r.prev.Size || prev.Root != r.prev.Root || r.records > 1 && prev.Origin != r.prev.Origin:
+		ps = append(ps, problem(KindChain, s.seq, "previous checkpoint (size %d) is not the last one (size %d)",
+			prev.Size, r.prev.Size))
+	case prev.Size != s.first || next.Size != s.first+uint64(len(s.leaves)):
+		ps = append(ps, problem(KindChain, s.seq, "checkpoints cover %d to %d, batch holds %d to %d",
+			prev.Size, next.Size, s.first, s.first+uint64(len(s.leaves))))
+	default:
+		if err := merkle.VerifyConsistency(prev.Size, next.Size, prev.Root, next.Root, s.proof); err != nil {
+			ps = append(ps, problem(KindProof, s.seq, "%d to %d: %v", prev.Size, next.Size, err))
+		}
+	}
+	if len(ps) > 0 {
+		r.treeOK = false
+	}
+	ps = append(ps, r.recompute(s, next)...)
+	r.prev, r.prevNote, r.resync = next, s.note, false
+	return ps
+}
+
+// openPrev opens a step's previous checkpoint; an empty one is the empty
+// tree, allowed only at ledger index 0.
+func (r *Replay) openPrev(s *step) (checkpoint.Checkpoint, error) {
+	if len(s.prevNote) == 0 && s.first == 0 {
+		return checkpoint.Checkpoint{Origin: r.prev.Origin, Root: merkle.EmptyRoot()}, nil
+	}
+	return r.key.Open(s.prevNote)
+}
+
+// recompute appends the leaves and compares the root with next.
+func (r *Replay) recompute(s *step, next checkpoint.Checkpoint) []Problem {
+	if !r.treeOK {
+		return nil
+	}
+	for _, h := range s.leaves {
+		r.tree.Append(h)
+	}
+	if r.tree.Size() != next.Size || r.tree.Root() != next.Root {
+		r.treeOK = false
+		return []Problem{problem(KindRoot, s.seq,
+			"recomputed root %s at size %d differs from the checkpoint's %s at size %d; "+
+				"the change lies in ledger indexes %d to %d",
+			r.tree.Root(), r.tree.Size(), next.Root, next.Size, s.first, s.first+uint64(len(s.leaves)))}
+	}
+	return nil
+}
+
+// batch parses and checks an accepted batch file.
+func (r *Replay) batch(f export.File, raw []byte, ps []Problem) (*step, []Problem) {
+	b, err := batch.Parse(raw, r.limits)
+	if err != nil {
+		return nil, append(ps, problem(KindFormat, f.Seq, "%v", err))
+	}
+	if b.Seq != f.Seq {
+		ps = append(ps, problem(KindOrder, f.Seq, "file %s holds batch %d", f.Name(), b.Seq))
+	}
+	if r.link == "" {
+		r.link = b.Link
+	} else if b.Link != r.link {
+		ps = append(ps, problem(KindFormat, f.Seq, "link %q, earlier batches %q", b.Link, r.link))
+	}
+	if _, err := batch.Verify(raw, r.limits, r.key.Public); err != nil {
+		ps = append(ps, problem(KindSignature, f.Seq, "%v", err))
+	}
+	ps = append(ps, r.entries(b)...)
+	return &step{seq: f.Seq, first: b.First, prevNote: b.Prev, note: b.Checkpoint,
+		proof: b.Proof, leaves: b.LeafHashes()}, ps
+}
+
+// entries parses every full entry; the first failure is named by index.
+func (r *Replay) entries(b *batch.Batch) []Problem {
+	for i, it := range b.Items {
+		if it.Entry == nil {
+			continue
+		}
+		if _, err := entry.Parse(it.Entry); err != nil {
+			p := problem(KindEntry, b.Seq, "%v", err)
+			p.Index = int64(b.First) + int64(i)
+			return []Problem{p}
+		}
+		r.nEntries++
+	}
+	return nil
+}
+
+// withheld parses a withheld file.
+func (r *Replay) withheld(f export.File, raw []byte, ps []Problem) (*step, []Problem) {
+	w, err := export.ParseWithheld(raw)
+	if err != nil {
+		return nil, append(ps, problem(KindFormat, f.Seq, "%v", err))
+	}
+	if w.Seq != f.Seq {
+		ps = append(ps, problem(KindOrder, f.Seq, "file %s holds batch %d", f.Name(), w.Seq))
+	}
+	return &step{seq: f.Seq, first: w.First, prevNote: w.Prev, note: w.Checkpoint,
+		proof: w.Proof, leaves: w.Leaves}, ps
+}
+
+// Head returns what the replay has rebuilt so far.
+func (r *Replay) Head() export.ChainHead {
+	return export.ChainHead{Records: r.records, Seq: r.seq, Chain: r.chain,
+		Size: r.prev.Size, Root: r.prev.Root}
+}
+
+// Checkpoint returns the last checkpoint note taken.
+func (r *Replay) Checkpoint() []byte { return r.prevNote }
+
+// Entries returns the number of full entries that parsed.
+func (r *Replay) Entries() uint64 { return r.nEntries }

@@ -1,0 +1,164 @@
+// Command bastion-appliance runs the whole appliance on this machine, on
+// loopback: the key ceremony, three high-side nodes, the lossy one-way
+// link, the guard and the portal. It replays the real inputs (or the
+// built-in generator), shows progress, prints the portal's address and
+// stays up until interrupted; with --once it stops when everything
+// replayed has crossed and been accepted, writing STATE/summary.json.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	firmwareconfig "bastion/firmware-config"
+	"bastion/high-side/replay"
+	"bastion/test/appliance"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	var o struct {
+		bin, state, config, data string
+		once                     bool
+		limit                    int
+		timeout                  time.Duration
+	}
+	cmd := &cobra.Command{
+		Use:           "bastion-appliance",
+		Short:         "Run the whole Bastion appliance on this machine",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(o.config)
+			if err != nil {
+				return err
+			}
+			if o.state == "" {
+				o.state = filepath.Join("state", time.Now().UTC().Format("20060102T150405Z"))
+			}
+			if o.data == "" {
+				o.data = replay.DataDir()
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return run(ctx, appliance.Options{Bin: o.bin, State: o.state, Data: o.data, Config: cfg,
+				Progress: os.Stderr, Limit: o.limit}, o.once, o.timeout)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.bin, "bin", "bin", "folder with the Bastion binaries")
+	f.StringVar(&o.state, "state", "", "state directory, empty or new (default state/<time>)")
+	f.StringVar(&o.config, "config", "", "appliance configuration (default: the embedded appliance.toml)")
+	f.StringVar(&o.data, "data", "", "real input folder (default $BASTION_DATA or ../shared/data)")
+	f.BoolVar(&o.once, "once", false, "stop once everything replayed has crossed; write STATE/summary.json")
+	f.IntVar(&o.limit, "limit", 0, "replay at most this many entries of each source (0: all)")
+	f.DurationVar(&o.timeout, "timeout", 15*time.Minute, "longest wait for everything to cross")
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "bastion:", err)
+		os.Exit(1)
+	}
+}
+
+func loadConfig(path string) (*firmwareconfig.Appliance, error) {
+	if path == "" {
+		return firmwareconfig.Parse("appliance.toml (embedded)", firmwareconfig.Default)
+	}
+	return firmwareconfig.Load(path)
+}
+
+func run(ctx context.Context, opts appliance.Options, once bool, timeout time.Duration) error {
+	state, err := filepath.Abs(opts.State)
+	if err != nil {
+		return err
+	}
+	opts.State = state
+	if opts.Bin, err = filepath.Abs(opts.Bin); err != nil {
+		return err
+	}
+	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	say := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "bastion: "+format+"\n", args...) }
+
+	say("state directory %s", state)
+	in, err := appliance.LoadInput(opts.Data, opts.Limit)
+	if err != nil {
+		return fmt.Errorf("failed to load input: %w", err)
+	}
+	if _, err := os.Stat(opts.Data); err != nil {
+		say("no data folder at %s: replaying the built-in generator", opts.Data)
+	}
+	a, err := appliance.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer a.Stop()
+	say("portal %s", a.Layout.PortalURL())
+
+	// Replay, showing progress.
+	var t appliance.Tally
+	say("replaying %d entries %v", in.Total(), in.Sources)
+	stopProgress := progress(ctx, a, &t, in.Total(), say)
+	err = a.Replay(ctx, in, &t)
+	if err != nil {
+		stopProgress()
+		return err
+	}
+	st, head, err := a.WaitExported(ctx, timeout)
+	stopProgress()
+	if err != nil {
+		return err
+	}
+	say("replayed %d entries: ledger %d, exported %d in %d batches, accepted by the guard %d (root %s)",
+		t.Submitted.Load(), st.LedgerSize, st.Export.Size, st.Export.Seq, head.Size, head.Root)
+
+	// Give the portal a moment to write the reports of the last batches.
+	time.Sleep(1500 * time.Millisecond)
+	sum, err := a.Summarise(st, head, &t, in)
+	if sum != nil {
+		if werr := a.WriteSummary(sum); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	say("summary %s: %d entries in %.1f s (%.0f entries/s), high root = low root = %s",
+		filepath.Join(state, "summary.json"), sum.LedgerSize, sum.WallSeconds, sum.EntriesPerSecond, sum.HighRoot)
+	if once {
+		return nil
+	}
+	say("portal %s -- up until interrupted (Ctrl-C)", a.Layout.PortalURL())
+	<-ctx.Done()
+	say("stopping")
+	return nil
+}
+
+// progress prints a line every two seconds until stopped.
+func progress(ctx context.Context, a *appliance.Appliance, t *appliance.Tally, total int, say func(string, ...any)) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(2 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				_, st, _ := a.Leader(ctx)
+				head, _ := a.ChainHead()
+				say("replayed %d/%d  ledger %d  exported %d  accepted by guard %d",
+					t.Submitted.Load(), total, st.LedgerSize, st.Export.Size, head.Size)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
