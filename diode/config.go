@@ -198,8 +198,9 @@ type ReceiverConfig struct {
 	// VerifyRate bounds signature checks of new announcements per second
 	// (default 20); more are dropped and counted.
 	VerifyRate int
-	// RememberBatches is how many delivered sequences are remembered for
-	// deduplication (default 65536).
+	// RememberBatches is how many delivered sequences of the current
+	// session are remembered for deduplication (default 65536). A new
+	// session starts with none remembered.
 	RememberBatches int
 	// SocketBuffer is the SO_RCVBUF size requested, in bytes (default
 	// 32 MiB; as root SO_RCVBUFFORCE lifts the system limit).

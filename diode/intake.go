@@ -124,6 +124,11 @@ func (r *Receiver) admit(a *wire.Announce, signed, sig, raw []byte, now time.Tim
 	}
 	r.cur = s
 	r.c.session.Store(s.id)
+	// Deduplication is per session: a new session (a restarted sender or a
+	// new leader resending its recent batches) is delivered again, and the
+	// consumer, which knows what it has made durable, drops what it holds.
+	// Otherwise a batch refused downstream could never be replaced.
+	r.delivered = newSeqSet(r.cfg.RememberBatches)
 	if r.freeSize != s.shardSize {
 		r.free, r.freeSize = nil, s.shardSize
 	}

@@ -2,6 +2,7 @@ package diode
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -123,7 +124,7 @@ func BenchmarkSealShard(b *testing.B) {
 
 // BenchmarkReceiveBatch measures the receiver's processing of a 1 MiB batch
 // from sealed datagrams (authentication, assembly, hand-over to the queue;
-// no socket), with every 20th datagram missing so that groups are rebuilt.
+// no socket), with 5 % of datagrams missing at random so groups are rebuilt.
 func BenchmarkReceiveBatch(b *testing.B) {
 	l := newLink(b, linkOpts{noRun: true})
 	s := l.sender(SenderConfig{DisableCarousel: true})
@@ -134,9 +135,9 @@ func BenchmarkReceiveBatch(b *testing.B) {
 	enc, _ := s.codec.EncodeBatch(batch, lay, &fec.Scratch{})
 	seal := func(seq uint64) [][]byte {
 		var ds [][]byte
-		n := 0
+		rng := rand.New(rand.NewPCG(seq, 1))
 		lay.Interleave(func(g, i int) bool {
-			if n++; n%20 != 0 {
+			if rng.IntN(20) != 0 {
 				k, m, _ := lay.Group(g)
 				h := wire.Header{Type: wire.TypeShard, Session: s.id, Seq: seq, Index: uint8(i),
 					Group: uint32(g), K: uint8(k), M: uint8(m),

@@ -10,7 +10,7 @@ import (
 	"bastion/low-side/portal/guardlog"
 )
 
-//go:embed static/htmx.min.js static/htmx.LICENSE static/style.css
+//go:embed static/htmx.min.js static/htmx.LICENSE static/style.css static/favicon.svg
 var staticFS embed.FS
 
 //go:embed templates/*.html

@@ -20,6 +20,10 @@
 // Requests pass, outermost first, through panic recovery, the access log,
 // the security headers, a per-client rate limit, cross-origin protection
 // for state-changing methods and, when configured, an authentication
-// middleware (Config.Auth). Without one the portal is meant for loopback
-// only.
+// middleware (Config.Auth; package login provides one). With it, each
+// route belongs to an area and answers 403 to a role outside it: reports,
+// checkpoint and proofs for regulators and auditors, guard log and link
+// health for security staff, the overview for all. Without it the portal
+// is meant for loopback only, shows every area, and says on every page
+// that it runs in loopback demo mode.
 package portal

@@ -18,10 +18,12 @@ type page struct {
 	Title string
 	Nav   string // the nav entry to mark current
 	Data  any
+	See   visibility // set by render
 }
 
 // overviewData is the overview page's content.
 type overviewData struct {
+	See        visibility
 	Checkpoint CheckpointStatus
 	Export     exportStatus
 	Health     healthView
@@ -66,9 +68,14 @@ func (s *Server) health() healthView {
 }
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, "overview", "layout", page{Title: "Overview", Nav: "overview", Data: overviewData{
-		Checkpoint: s.checkpointStatus(), Export: s.exportStatus(), Health: s.health(),
-	}})
+	d := overviewData{See: s.visibility(r)}
+	if d.See.Evidence {
+		d.Checkpoint, d.Export = s.checkpointStatus(), s.exportStatus()
+	}
+	if d.See.Guard {
+		d.Health = s.health()
+	}
+	s.render(w, r, "overview", "layout", page{Title: "Overview", Nav: "overview", Data: d})
 }
 
 func (s *Server) healthFragment(w http.ResponseWriter, r *http.Request) {
@@ -135,6 +142,10 @@ func (s *Server) guardLogRows(w http.ResponseWriter, r *http.Request) {
 // render executes a template into a buffer first, so that a template
 // error becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, set, name string, data any) {
+	if p, ok := data.(page); ok {
+		p.See = s.visibility(r)
+		data = p
+	}
 	var buf bytes.Buffer
 	if err := pages[set].ExecuteTemplate(&buf, name, data); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "internal error", err)

@@ -76,20 +76,21 @@ func (s *Server) chain(h http.Handler) http.Handler {
 	return s.recoverPanic(h)
 }
 
-// routes registers every page, fragment, asset and API endpoint.
+// routes registers every page, fragment, asset and API endpoint, each
+// behind the role check of its area (see visibility).
 func (s *Server) routes() *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", s.overview)
-	m.HandleFunc("GET /fragments/health", s.healthFragment)
-	m.HandleFunc("GET /reports", s.reportList)
-	m.HandleFunc("GET /reports/{name}", s.reportPage)
-	m.HandleFunc("GET /guard-log", s.guardLogPage)
-	m.HandleFunc("GET /guard-log/rows", s.guardLogRows)
+	m.HandleFunc("GET /fragments/health", s.only(areaGuard, s.healthFragment))
+	m.HandleFunc("GET /reports", s.only(areaEvidence, s.reportList))
+	m.HandleFunc("GET /reports/{name}", s.only(areaEvidence, s.reportPage))
+	m.HandleFunc("GET /guard-log", s.only(areaGuard, s.guardLogPage))
+	m.HandleFunc("GET /guard-log/rows", s.only(areaGuard, s.guardLogRows))
 	m.Handle("GET /static/", staticHandler())
-	m.HandleFunc("GET /api/checkpoint", s.apiCheckpoint)
-	m.HandleFunc("GET /api/health", s.apiHealth)
-	m.HandleFunc("GET /api/reports", s.apiReports)
-	m.HandleFunc("GET /api/reports/{name}", s.apiReport)
-	m.HandleFunc("GET /api/guard-log", s.apiGuardLog)
+	m.HandleFunc("GET /api/checkpoint", s.only(areaEvidence, s.apiCheckpoint))
+	m.HandleFunc("GET /api/health", s.only(areaGuard, s.apiHealth))
+	m.HandleFunc("GET /api/reports", s.only(areaEvidence, s.apiReports))
+	m.HandleFunc("GET /api/reports/{name}", s.only(areaEvidence, s.apiReport))
+	m.HandleFunc("GET /api/guard-log", s.only(areaGuard, s.apiGuardLog))
 	return m
 }

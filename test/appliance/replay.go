@@ -91,10 +91,37 @@ type Tally struct {
 	Reject     atomic.Int64
 	Errors     atomic.Int64
 	Duplicates atomic.Int64
+
+	mu  sync.Mutex
+	ids map[string]uint64 // recorded entry id -> ledger index
+}
+
+// Recorded returns the ids of the recorded entries with their ledger
+// indexes.
+func (t *Tally) Recorded() map[string]uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]uint64, len(t.ids))
+	for k, v := range t.ids {
+		out[k] = v
+	}
+	return out
+}
+
+func (t *Tally) record(id string, index uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ids == nil {
+		t.ids = map[string]uint64{}
+	}
+	t.ids[id] = index
 }
 
 func (t *Tally) add(r intake.Receipt) {
 	t.Submitted.Add(1)
+	if r.Error == "" && r.ID != "" {
+		t.record(r.ID, r.Index)
+	}
 	switch {
 	case r.Error != "":
 		t.Errors.Add(1)

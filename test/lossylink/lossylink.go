@@ -38,6 +38,10 @@ type Config struct {
 	// true drops it. index is the datagram's position. It is called from
 	// one goroutine.
 	Drop func(index uint64, d []byte) bool
+	// Mutate, if set, may change every datagram that is forwarded, in
+	// place, before it is sent on: a corrupting link. It is called from
+	// one goroutine.
+	Mutate func(index uint64, d []byte)
 	// Buffer is the socket buffer size requested, in bytes (default 32 MiB;
 	// as root the system limits are lifted).
 	Buffer int
@@ -112,6 +116,9 @@ func (l *Link) Run(ctx context.Context) error {
 		if l.drop(i, buf[:n]) {
 			l.dropped.Add(1)
 			continue
+		}
+		if l.cfg.Mutate != nil {
+			l.cfg.Mutate(i, buf[:n])
 		}
 		if _, err := l.out.Write(buf[:n]); err != nil {
 			l.errs.Add(1)

@@ -73,17 +73,26 @@ func TestParseBatchRejectsGarbage(t *testing.T) {
 	}
 }
 
-func TestCheckLoopback(t *testing.T) {
+func TestCheckListen(t *testing.T) {
+	withLogin := loginOptions{users: "users.toml", tlsCert: "c.pem", tlsKey: "k.pem"}
 	tests := []struct {
-		addr string
-		ok   bool
+		addr  string
+		login loginOptions
+		ok    bool
 	}{
-		{"127.0.0.1:8443", true}, {"[::1]:8443", true}, {"localhost:1", true},
-		{"0.0.0.0:8443", false}, {"10.0.0.1:80", false}, {":8443", false}, {"nonsense", false},
+		{"127.0.0.1:8443", loginOptions{}, true}, {"[::1]:8443", loginOptions{}, true},
+		{"localhost:1", loginOptions{}, true},
+		{"0.0.0.0:8443", loginOptions{}, false}, {"10.0.0.1:80", loginOptions{}, false},
+		{":8443", loginOptions{}, false}, {"nonsense", loginOptions{}, false},
+		{"0.0.0.0:8443", loginOptions{users: "users.toml"}, false},
+		{"0.0.0.0:8443", loginOptions{tlsCert: "c.pem", tlsKey: "k.pem"}, false},
+		{"0.0.0.0:8443", withLogin, true},
+		{"127.0.0.1:8443", loginOptions{tlsCert: "c.pem"}, false},
 	}
 	for _, tt := range tests {
-		if err := checkLoopback(tt.addr); (err == nil) != tt.ok {
-			t.Errorf("checkLoopback(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
+		err := checkListen(options{listen: tt.addr, login: tt.login})
+		if (err == nil) != tt.ok {
+			t.Errorf("checkListen(%q, %+v) = %v, want ok=%v", tt.addr, tt.login, err, tt.ok)
 		}
 	}
 }

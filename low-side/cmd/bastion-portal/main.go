@@ -2,7 +2,15 @@
 // the daily reports of the export directory written to a reports
 // directory.
 //
-//	bastion-portal --export DIR --guard-log FILE --listen 127.0.0.1:8443 --reports-dir DIR
+//	bastion-portal --export DIR --guard-log FILE --listen 127.0.0.1:8443 --reports-dir DIR \
+//	    [--users FILE [--rp-id HOST] [--origin URL] [--idle-timeout 15m]] [--tls-cert F --tls-key F]
+//	bastion-portal user add --users FILE --name N --role regulator|auditor|security [--origin URL]
+//
+// Without --users there is no login: the portal runs in loopback demo
+// mode and says so on every page. With --users, people log in with a
+// security key (WebAuthn, user verification required) or a TOTP code;
+// "user add" enrols one and prints their TOTP URI and one-time
+// registration link. Serving beyond loopback needs both --users and TLS.
 //
 // On start and whenever new batches arrive it writes
 // daily-<date>.{json,csv,html} for every date, and daily-all.*, into the
@@ -34,6 +42,7 @@ type options struct {
 	export, guardLog, listen, reportsDir, accessLog string
 	poll                                            time.Duration
 	rate                                            float64
+	login                                           loginOptions
 }
 
 func main() {
@@ -64,23 +73,30 @@ func command() *cobra.Command {
 	f.StringVar(&o.accessLog, "access-log", "", "access log file (default portal-access.log beside --reports-dir)")
 	f.DurationVar(&o.poll, "poll", time.Second, "how often the export directory is checked for new batches")
 	f.Float64Var(&o.rate, "rate", portal.DefaultRate.PerSecond, "requests per second allowed per client")
+	o.login.flags(f)
 	for _, name := range []string{"export", "guard-log", "reports-dir"} {
 		cmd.MarkFlagRequired(name)
 	}
+	cmd.AddCommand(userCommand())
 	return cmd
 }
 
 // run writes the reports, then serves and follows the export directory
 // until ctx is done.
 func run(ctx context.Context, o options, log *slog.Logger) error {
-	if err := checkLoopback(o.listen); err != nil {
+	if err := checkListen(o); err != nil {
 		return err
 	}
-	access, err := openAccessLog(o)
+	accessFile, err := openAccessLog(o)
 	if err != nil {
 		return err
 	}
-	defer access.Close()
+	defer accessFile.Close()
+	access := &lockedWriter{w: accessFile}
+	auth, err := o.login.gate(log, access, o.listen)
+	if err != nil {
+		return err
+	}
 
 	// Read everything present and write the reports before serving.
 	dir := report.ExportDir{Root: o.export, Parse: parseBatch}
@@ -95,7 +111,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		Addr: o.listen,
 		Handler: portal.New(portal.Config{
 			Export: exp, Dir: dir, GuardLog: guardlog.New(o.guardLog, 0),
-			Logger: log, AccessLog: access,
+			Logger: log, AccessLog: access, Auth: auth,
 			Rate: portal.Rate{PerSecond: o.rate, Burst: max(1, int(3*o.rate))},
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -104,18 +120,24 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		IdleTimeout:       60 * time.Second,
 	}
 	go exp.Follow(ctx, o.poll, publish)
-	return serve(ctx, log, srv)
+	return serve(ctx, log, srv, o.login)
 }
 
 // serve runs srv until ctx is done, then shuts it down gracefully.
-func serve(ctx context.Context, log *slog.Logger, srv *http.Server) error {
+func serve(ctx context.Context, log *slog.Logger, srv *http.Server, lo loginOptions) error {
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		return fmt.Errorf("failed to listen: %w", err)
 	}
 	log.InfoContext(ctx, "portal serving", slog.String("addr", ln.Addr().String()))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if lo.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, lo.tlsCert, lo.tlsKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("portal stopped: %w", err)
@@ -144,16 +166,23 @@ func writeReports(ctx context.Context, log *slog.Logger, dir string, s *report.S
 		slog.Int("files", len(paths)), slog.Int("dates", len(s.Dates)))
 }
 
-// checkLoopback refuses an address other than loopback: without login
-// the portal must not be reachable from the network.
-func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
+// checkListen refuses an address other than loopback unless the portal
+// has both login and TLS: otherwise it must not be reachable from the
+// network.
+func checkListen(o options) error {
+	host, _, err := net.SplitHostPort(o.listen)
 	if err != nil {
-		return fmt.Errorf("bad --listen %q: %v", addr, err)
+		return fmt.Errorf("bad --listen %q: %v", o.listen, err)
+	}
+	if (o.login.tlsCert == "") != (o.login.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if o.login.users != "" && o.login.tlsCert != "" {
+		return nil
 	}
 	ip := net.ParseIP(host)
 	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("bad --listen %q: serving without login is allowed on loopback only", addr)
+		return fmt.Errorf("bad --listen %q: serving without login and TLS is allowed on loopback only", o.listen)
 	}
 	return nil
 }

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"bastion/low-side/portal/login"
+)
+
+// userCommand is "bastion-portal user": managing the users file.
+func userCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage portal users", Args: cobra.NoArgs}
+	cmd.AddCommand(userAddCommand())
+	return cmd
+}
+
+// userAddOptions are the flags of "user add".
+type userAddOptions struct {
+	users, name, role, origin string
+	valid                     time.Duration
+}
+
+func userAddCommand() *cobra.Command {
+	var o userAddOptions
+	cmd := &cobra.Command{
+		Use:   "add",
+		Short: "Add a user: print their TOTP URI and one-time security key registration link",
+		Long: "Add a user to the users file (created with mode 0600 if missing) and print,\n" +
+			"one per line: totp_uri, registration_link, registration_token, expires.\n" +
+			"The output holds secrets: hand it to the user over a trusted channel only.",
+		Args:         cobra.NoArgs,
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return addUser(cmd.OutOrStdout(), o, time.Now())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.users, "users", "", "users file (required)")
+	f.StringVar(&o.name, "name", "", "user name: a-z 0-9 . _ - (required)")
+	f.StringVar(&o.role, "role", "", "regulator, auditor or security (required)")
+	f.StringVar(&o.origin, "origin", "http://localhost:8443", "URL the portal is reached at, for the link")
+	f.DurationVar(&o.valid, "valid", login.DefaultEnrolmentValidity, "how long the registration token works")
+	for _, name := range []string{"users", "name", "role"} {
+		cmd.MarkFlagRequired(name)
+	}
+	return cmd
+}
+
+// addUser enrols a user and prints the invitation as key: value lines.
+func addUser(out io.Writer, o userAddOptions, now time.Time) error {
+	role, err := login.ParseRole(o.role)
+	if err != nil {
+		return fmt.Errorf("bad --role: %w", err)
+	}
+	if o.valid <= 0 {
+		return fmt.Errorf("bad --valid %v: want a positive duration", o.valid)
+	}
+	inv, err := login.AddUser(o.users, o.name, role, o.origin, o.valid, now)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "user: %s\nrole: %s\ntotp_uri: %s\nregistration_link: %s\nregistration_token: %s\nexpires: %s\n",
+		inv.Name, inv.Role, inv.TOTPURI, inv.Link, inv.Token, inv.Expires.Format(time.RFC3339))
+	return err
+}
