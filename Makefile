@@ -9,7 +9,7 @@ export BASTION_DATA
 
 CMDS := ./high-side/cmd/... ./low-side/cmd/... ./guard/cmd/... ./diode/cmd/... ./test/appliance/cmd/...
 
-.PHONY: all build run test test-unit test-integration fuzz-smoke bench lint clean
+.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto lint clean
 
 all: build
 
@@ -45,6 +45,13 @@ fuzz-smoke:
 bench:
 	@mkdir -p bench-results
 	$(GO) test -run='^$$' -bench=. -benchmem -timeout 30m ./... | tee bench-results/go-bench.txt
+
+## bench-crypto: hybrid signing (1 and 3 tokens), verification and a failover
+## drill over three SoftHSM instances -> bench-results/crypto.json
+bench-crypto:
+	@test/scripts/deps.sh run
+	@mkdir -p bench-results
+	$(GO) run ./test/bench/crypto -out bench-results/crypto.json
 
 ## lint: formatting and vet
 lint:

@@ -57,6 +57,13 @@ type Config struct {
 	// 0 disables the loop and leaves probing to Check and to requests.
 	HealthInterval time.Duration `toml:"health_interval"`
 
+	// Interpose, when set, is called once per token with the token's label
+	// and library, and the pool uses what it returns for that token. It is
+	// for instrumentation and fault drills, for example holding calls back
+	// while a drill finalises a SoftHSM instance (REPLAY H11); production
+	// configurations leave it nil. It cannot be set from TOML.
+	Interpose func(label string, m Module) Module `toml:"-"`
+
 	// wrap, when set by tests, wraps the loaded module to inject faults.
 	wrap func(module) module
 }
@@ -84,6 +91,11 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("failed to read HSM config: %w", err)
 	}
+	return parseConfig(b, path)
+}
+
+// parseConfig parses the TOML text b of the configuration file at path.
+func parseConfig(b []byte, path string) (Config, error) {
 	var cfg Config
 	dec := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {

@@ -63,6 +63,8 @@ func TestLoadConfig(t *testing.T) {
 		{"no tokens", "module = \"/m.so\"\n", "no tokens"},
 		{"duplicate label", good + "[[tokens]]\nlabel = \"a\"\n", "twice"},
 		{"long label", "module = \"m\"\n[[tokens]]\nlabel = \"" + strings.Repeat("x", 33) + "\"\n", "1 to 32"},
+		{"bad KEK check value", "kek_check_value = \"xyz\"\n" + good, "6 hex digits"},
+		{"no module for a token", "[[tokens]]\nlabel = \"a\"\n", "module is empty"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,5 +125,34 @@ func TestWrongPINTakesTokenOut(t *testing.T) {
 	signOK(t, s)
 	if got := p.Status()[0]; got.State != StateDown || got.LastError != ClassCredentials {
 		t.Errorf("token 1: %v/%v, want DOWN/credentials", got.State, got.LastError)
+	}
+}
+
+// TestLoadConfigInstancePaths checks that per-token library copies and
+// SoftHSM configurations are resolved against the configuration's folder,
+// and that a bare library name is left to the loader's search path.
+func TestLoadConfigInstancePaths(t *testing.T) {
+	dir := t.TempDir()
+	body := "module = \"libsofthsm2.so\"\nsofthsm_conf = \"softhsm2.conf\"\nkek_check_value = \"A1B2C3\"\n" +
+		"[[tokens]]\nlabel = \"a\"\nmodule = \"softhsm/a/libsofthsm2.so\"\nsofthsm_conf = \"softhsm/a/softhsm2.conf\"\n" +
+		"[[tokens]]\nlabel = \"b\"\n"
+	p := filepath.Join(dir, "hsm.toml")
+	os.WriteFile(p, []byte(body), 0o600)
+	cfg, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ token, module, conf string }{
+		{"a", filepath.Join(dir, "softhsm/a/libsofthsm2.so"), filepath.Join(dir, "softhsm/a/softhsm2.conf")},
+		{"b", "libsofthsm2.so", filepath.Join(dir, "softhsm2.conf")},
+	}
+	for i, tt := range tests {
+		m, c := cfg.tokenModule(cfg.Tokens[i])
+		if m != tt.module || c != tt.conf {
+			t.Errorf("token %s: got (%q, %q), want (%q, %q)", tt.token, m, c, tt.module, tt.conf)
+		}
+	}
+	if cfg.KEKCheckValue != "a1b2c3" {
+		t.Errorf("kek_check_value %q, want a1b2c3", cfg.KEKCheckValue)
 	}
 }

@@ -56,3 +56,24 @@ func FuzzParseCommitment(f *testing.F) {
 		}
 	})
 }
+
+func FuzzLoadConfig(f *testing.F) {
+	f.Add([]byte("module = \"/m.so\"\nkek_check_value = \"a1b2c3\"\n[[tokens]]\nlabel = \"a\"\npin_file = \"pins/a.pin\"\n"))
+	f.Add([]byte("[[tokens]]\nlabel = \"a\"\nmodule = \"softhsm/a/libsofthsm2.so\"\nsofthsm_conf = \"softhsm/a/softhsm2.conf\"\n"))
+	f.Add([]byte("module = \"m\"\nmax_sessions = -1\nidle_timeout = 5\n[[tokens]]\nlabel = \"\"\n"))
+	f.Add([]byte("kek_check_value = \"zz\"\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cfg, err := parseConfig(b, "/etc/bastion/hsm.toml")
+		if err != nil {
+			return
+		}
+		if len(cfg.Tokens) == 0 || cfg.MaxSessions < 1 || cfg.MaxIdleSessions > cfg.MaxSessions || cfg.IdleTimeout <= 0 {
+			t.Fatalf("accepted config breaks its invariants: %+v", cfg)
+		}
+		for _, tc := range cfg.Tokens {
+			if m, _ := cfg.tokenModule(tc); m == "" || tc.Label == "" || len(tc.Label) > 32 {
+				t.Fatalf("accepted token %+v", tc)
+			}
+		}
+	})
+}

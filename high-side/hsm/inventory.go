@@ -40,7 +40,8 @@ func readInventory(mod module, sh pkcs11.SessionHandle) (*inventory, error) {
 		inv.kekCheck = hex.EncodeToString(attrs[pkcs11.CKA_CHECK_VALUE])
 	}
 
-	objs, err := findAll(mod, sh, []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PUBLIC_KEY)})
+	class := pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PUBLIC_KEY)
+	objs, err := findAll(mod, sh, []*pkcs11.Attribute{class})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/miekg/pkcs11"
@@ -61,6 +62,13 @@ func loadModule(path, conf string) (*pkcs11.Ctx, error) {
 		}
 		conf = abs
 	}
+	if strings.Contains(path, "/") {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, fmt.Errorf("failed to resolve PKCS#11 module path: %w", err)
+		}
+		path = abs
+	}
 	if m, ok := modules.byPath[path]; ok {
 		if conf != "" && m.conf != conf {
 			return nil, fmt.Errorf("PKCS#11 module %s is already initialised with configuration %q, not %q",
@@ -106,6 +114,9 @@ func initializeWithConf(c *pkcs11.Ctx, conf string) error {
 
 // moduleLoaded reports whether path was already loaded by this process.
 func moduleLoaded(path string) bool {
+	if abs, err := filepath.Abs(path); err == nil && strings.Contains(path, "/") {
+		path = abs
+	}
 	modules.Lock()
 	defer modules.Unlock()
 	_, ok := modules.byPath[path]
@@ -119,7 +130,6 @@ type module interface {
 	GetTokenInfo(slotID uint) (pkcs11.TokenInfo, error)
 	OpenSession(slotID uint, flags uint) (pkcs11.SessionHandle, error)
 	CloseSession(sh pkcs11.SessionHandle) error
-	GetInfo() (pkcs11.Info, error)
 	GetSessionInfo(sh pkcs11.SessionHandle) (pkcs11.SessionInfo, error)
 	Login(sh pkcs11.SessionHandle, userType uint, pin string) error
 	FindObjectsInit(sh pkcs11.SessionHandle, temp []*pkcs11.Attribute) error
@@ -140,3 +150,7 @@ type module interface {
 }
 
 var _ module = (*pkcs11.Ctx)(nil)
+
+// Module is the part of the PKCS#11 API a pool calls on a token's library;
+// *pkcs11.Ctx implements it. It exists for Config.Interpose.
+type Module interface{ module }

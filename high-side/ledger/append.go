@@ -71,9 +71,11 @@ func validateRecords(recs []Record) error {
 	for i, r := range recs {
 		switch {
 		case len(r.Entry) == 0 || len(r.Entry) > MaxEntrySize:
-			return fmt.Errorf("%w: record %d: entry of %d bytes, want 1 to %d", ErrInvalidRecord, i, len(r.Entry), MaxEntrySize)
+			return fmt.Errorf("%w: record %d: entry of %d bytes, want 1 to %d",
+				ErrInvalidRecord, i, len(r.Entry), MaxEntrySize)
 		case len(r.Openings) > MaxOpeningsSize:
-			return fmt.Errorf("%w: record %d: openings of %d bytes, at most %d", ErrInvalidRecord, i, len(r.Openings), MaxOpeningsSize)
+			return fmt.Errorf("%w: record %d: openings of %d bytes, at most %d",
+				ErrInvalidRecord, i, len(r.Openings), MaxOpeningsSize)
 		case r.ID == "" || len(r.ID) > MaxIDLen || !utf8.ValidString(r.ID):
 			return fmt.Errorf("%w: record %d: id must be 1 to %d bytes of UTF-8", ErrInvalidRecord, i, MaxIDLen)
 		}

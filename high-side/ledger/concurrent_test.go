@@ -44,7 +44,7 @@ func TestConcurrentProofs(t *testing.T) {
 	key := checkpoint.Key{Name: "test", ID: checkpoint.KeyID("test", []byte{checkpoint.SigTypeEd25519}, pub)}
 
 	const writers, readers, txsPerWriter, recsPerTx = 100, 100, 2, 20
-	var done atomic.Bool
+	stop := make(chan struct{}) // closed when every writer is done
 	var wg, rg sync.WaitGroup
 	commits := newBroadcast()
 	for w := range writers {
@@ -64,7 +64,7 @@ func TestConcurrentProofs(t *testing.T) {
 		rg.Go(func() {
 			rng := mrand.New(mrand.NewPCG(uint64(r), 1))
 			var prev checkpoint.Checkpoint
-			for first := true; first || !done.Load(); first = false {
+			for first := true; first || !closed(stop); first = false {
 				next := commits.wait()
 				c, err := pinCheckpoint(l, key, signer)
 				if err != nil {
@@ -77,13 +77,15 @@ func TestConcurrentProofs(t *testing.T) {
 				}
 				prev = c
 				proofs.Add(1)
-				<-next // pin again after the next commit
+				select { // pin again after the next commit
+				case <-next:
+				case <-stop:
+				}
 			}
 		})
 	}
 	wg.Wait()
-	done.Store(true)
-	commits.signal()
+	close(stop)
 	rg.Wait()
 
 	want := uint64(100 + writers*txsPerWriter*recsPerTx)
@@ -91,6 +93,15 @@ func TestConcurrentProofs(t *testing.T) {
 		t.Fatalf("final size %d, want %d", size, want)
 	}
 	t.Logf("%d pinned checkpoints proved", proofs.Load())
+}
+
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // broadcast wakes every waiter at each signal.

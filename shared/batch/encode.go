@@ -26,7 +26,8 @@ func (b *Batch) Sign(s Signer) ([]byte, error) {
 		return nil, fmt.Errorf("failed to sign batch %d: %w", b.Seq, err)
 	}
 	if len(sig) == 0 || len(sig) > MaxSignatureSize {
-		return nil, fmt.Errorf("failed to sign batch %d: signature of %d bytes, want 1 to %d", b.Seq, len(sig), MaxSignatureSize)
+		return nil, fmt.Errorf("failed to sign batch %d: signature of %d bytes, want 1 to %d",
+			b.Seq, len(sig), MaxSignatureSize)
 	}
 	b.Signature = sig
 	return appendTrailer(body, sig), nil

@@ -63,7 +63,8 @@ func split(raw []byte, limits Limits) (body, sig []byte, err error) {
 		return nil, nil, fmt.Errorf("%w: signature length %d, want 1 to %d", ErrMalformed, n, MaxSignatureSize)
 	}
 	if int(n) > len(raw)-4 {
-		return nil, nil, fmt.Errorf("%w: signature length %d exceeds the %d bytes before it", ErrMalformed, n, len(raw)-4)
+		return nil, nil, fmt.Errorf("%w: signature length %d exceeds the %d bytes before it",
+			ErrMalformed, n, len(raw)-4)
 	}
 	cut := len(raw) - 4 - int(n)
 	return raw[:cut], raw[cut : len(raw)-4], nil

@@ -84,7 +84,8 @@ func (c Checkpoint) Validate() error {
 		return fmt.Errorf("%w: size %d exceeds %d", ErrMalformedCheckpoint, c.Size, uint64(MaxSize))
 	}
 	if len(c.Extensions) > MaxExtensions {
-		return fmt.Errorf("%w: %d extension lines, at most %d", ErrMalformedCheckpoint, len(c.Extensions), MaxExtensions)
+		return fmt.Errorf("%w: %d extension lines, at most %d",
+			ErrMalformedCheckpoint, len(c.Extensions), MaxExtensions)
 	}
 	for i, e := range c.Extensions {
 		if err := checkLine(e, MaxExtensionLen, true); err != nil {
@@ -108,7 +109,8 @@ func Parse(body []byte) (Checkpoint, error) {
 	}
 	lines := strings.Split(string(body[:len(body)-1]), "\n")
 	if len(lines) < 3 {
-		return Checkpoint{}, fmt.Errorf("%w: %d lines, want origin, size and root", ErrMalformedCheckpoint, len(lines))
+		return Checkpoint{}, fmt.Errorf("%w: %d lines, want origin, size and root",
+			ErrMalformedCheckpoint, len(lines))
 	}
 	c := Checkpoint{Origin: lines[0]}
 	if len(lines) > 3 {

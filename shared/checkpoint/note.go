@@ -78,7 +78,8 @@ func ParseNote(b []byte) (*Note, error) {
 			return nil, fmt.Errorf("%w: signature %d: %v", ErrMalformedNote, i+1, err)
 		}
 		if n.find(s.Name, s.KeyID) >= 0 {
-			return nil, fmt.Errorf("%w: signature %d: key %s+%08x signed twice", ErrMalformedNote, i+1, s.Name, s.KeyID)
+			return nil, fmt.Errorf("%w: signature %d: key %s+%08x signed twice",
+				ErrMalformedNote, i+1, s.Name, s.KeyID)
 		}
 		n.Signatures = append(n.Signatures, s)
 	}

@@ -62,10 +62,9 @@ func run(ctx context.Context, nodePath, servicesPath string, logger *slog.Logger
 
 	// Join the cluster.
 	n, err := node.New(cfg, node.Options{
-		Logger:     logger,
-		OpenLedger: openLedger,
-		Monitor:    ledgerMonitor{Monitor: mon, log: logger},
-		Clearance:  clr,
+		Logger:    logger,
+		Monitor:   ledgerMonitor{Monitor: mon, log: logger},
+		Clearance: clr,
 	})
 	if err != nil {
 		return fmt.Errorf("failed to start node: %w", err)

@@ -33,6 +33,7 @@ func init() {
 	f.StringVar(&c.Dir, "dir", "", "ceremony directory to create (must not exist or be empty)")
 	f.StringVar(&c.Module, "module", "/usr/lib/softhsm/libsofthsm2.so", "PKCS#11 library")
 	f.IntVar(&c.Tokens, "tokens", 3, "number of tokens")
+	f.BoolVar(&c.Instances, "instances", false, "give each token a SoftHSM instance of its own (a copy of the library in DIR)")
 	f.StringVar(&suite, "suite", string(hybrid.SuiteMLDSA65P256), "composite suite: "+suiteNames())
 	f.StringVar(&c.KeyName, "key-name", "high-side", "signing key name")
 	f.IntVar(&c.Threshold, "threshold", 3, "custodian shares needed to recover the KEK")

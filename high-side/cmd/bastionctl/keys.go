@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -23,34 +24,50 @@ type keyInfo struct {
 
 func init() {
 	var dir string
-	var asJSON bool
+	var asJSON, noTokens bool
 	show := &cobra.Command{
 		Use:   "show",
-		Short: "Show the published public keys of a ceremony directory",
+		Short: "Show the published public keys of a ceremony directory and the status of its tokens",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			keys, err := readKeys(dir)
 			if err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(keys)
+			var tokens []tokenInfo
+			if !noTokens {
+				if tokens, err = readTokens(cmd.Context(), dir); err != nil {
+					return err
+				}
 			}
-			for _, k := range keys {
-				fmt.Fprintf(w, "%s %s %s %s\n", k.Name, k.Suite, k.KeyID, k.File)
-			}
-			return nil
+			return printKeys(cmd.OutOrStdout(), keys, tokens, asJSON)
 		},
 	}
 	show.Flags().StringVar(&dir, "dir", "", "ceremony directory")
 	show.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	show.Flags().BoolVar(&noTokens, "no-tokens", false, "do not open the tokens (keys only)")
 	show.MarkFlagRequired("dir")
 	keys := &cobra.Command{Use: "keys", Short: "Inspect signing keys"}
 	keys.AddCommand(show)
 	root.AddCommand(keys)
+}
+
+// printKeys writes one line per key ("name suite key_id file"), then one
+// per token; or, with asJSON, {"keys": [...], "tokens": [...]}.
+func printKeys(w io.Writer, keys []keyInfo, tokens []tokenInfo, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Keys   []keyInfo   `json:"keys"`
+			Tokens []tokenInfo `json:"tokens"`
+		}{keys, tokens})
+	}
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s %s %s %s\n", k.Name, k.Suite, k.KeyID, k.File)
+	}
+	printTokens(w, tokens)
+	return nil
 }
 
 // readKeys parses every DIR/keys/*.pub file.

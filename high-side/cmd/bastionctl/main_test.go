@@ -35,6 +35,7 @@ func TestCeremonyInitAndKeysShow(t *testing.T) {
 	var res struct {
 		KeyID  string   `json:"key_id"`
 		Tokens []string `json:"tokens"`
+		KEK    string   `json:"kek_check_value"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
@@ -49,6 +50,30 @@ func TestCeremonyInitAndKeysShow(t *testing.T) {
 	}
 	if want := "high-side MLDSA65-ECDSA-P256-SHA512 " + res.KeyID; !strings.HasPrefix(out, want) {
 		t.Errorf("keys show = %q, want prefix %q", out, want)
+	}
+	for _, l := range res.Tokens {
+		if want := "\ntoken " + l + " UP kek_check_value=" + res.KEK + "\n"; !strings.Contains(out, want) {
+			t.Errorf("keys show = %q, want a line %q", out, strings.TrimSpace(want))
+		}
+	}
+	out, err = run(t, "keys", "show", "--dir", dir, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown struct {
+		Keys []struct {
+			KeyID string `json:"key_id"`
+		} `json:"keys"`
+		Tokens []struct{ Label, State string } `json:"tokens"`
+	}
+	if err := json.Unmarshal([]byte(out), &shown); err != nil {
+		t.Fatalf("keys show --json: %v\n%s", err, out)
+	}
+	if len(shown.Keys) != 1 || shown.Keys[0].KeyID != res.KeyID || len(shown.Tokens) != 2 || shown.Tokens[1].State != "UP" {
+		t.Errorf("keys show --json = %+v, want 1 key %s and 2 tokens UP", shown, res.KeyID)
+	}
+	if out, err = run(t, "keys", "show", "--dir", dir, "--no-tokens"); err != nil || strings.Contains(out, "token ") {
+		t.Errorf("keys show --no-tokens = %q, %v; want keys only", out, err)
 	}
 
 	if _, err := run(t, "ceremony", "init", "--dir", dir); err == nil || !strings.Contains(err.Error(), "already exists") {
