@@ -71,8 +71,8 @@ type RaftTuning struct {
 // Raft command.
 type BatchTuning struct {
 	MaxEntries  int      `toml:"max_entries"`   // entries per command; default 256, at most 4096
-	MaxDelay    Duration `toml:"max_delay"`     // longest wait for more entries; default 200µs
-	MaxInFlight int      `toml:"max_in_flight"` // commands proposed and not yet applied; default 8
+	MaxDelay    Duration `toml:"max_delay"`     // longest wait for more entries; default 500µs
+	MaxInFlight int      `toml:"max_in_flight"` // commands proposed and not yet applied; default 4
 }
 
 // Duration is a time.Duration written in TOML as a string such as "250ms".
@@ -223,8 +223,8 @@ func (r *RaftTuning) defaults() error {
 
 func (b *BatchTuning) defaults() error {
 	setInt(&b.MaxEntries, 256)
-	setInt(&b.MaxInFlight, 8)
-	setDuration(&b.MaxDelay, 200*time.Microsecond)
+	setInt(&b.MaxInFlight, 4)
+	setDuration(&b.MaxDelay, 500*time.Microsecond)
 	if b.MaxEntries > 4096 {
 		return fmt.Errorf("batch.max_entries %d: at most 4096", b.MaxEntries)
 	}

@@ -16,6 +16,7 @@ import (
 type draft struct {
 	item    fsm.Item
 	receipt intake.Receipt
+	obs     observation
 }
 
 // Opening field names: which body field a commitment stands for.
@@ -41,11 +42,15 @@ func (n *Node) draftOrder(actor string, o intake.Order, id string) (draft, error
 		return draft{}, err
 	}
 	op, acct := entry.NewOpening(fieldAccount, o.Account)
-	body := entry.Order{OrderID: o.OrderID, Event: o.Event, Symbol: o.Symbol, Side: o.Side,
+	body := &entry.Order{OrderID: o.OrderID, Event: o.Event, Symbol: o.Symbol, Side: o.Side,
 		Quantity: o.Quantity, Price: o.Price, Trader: o.Trader, Account: acct, Source: o.Source}
-	return n.draft(entry.TypeOrder, id, actor, body, []entry.Opening{op}, func(now time.Time) entry.Decision {
+	d, err := n.draft(entry.TypeOrder, id, actor, body, []entry.Opening{op}, func(now time.Time) entry.Decision {
 		return n.opts.Monitor.DecideOrder(o, now)
 	})
+	if err == nil {
+		d.obs.order = orderObservation(id, body, o.Account, d.obs.at)
+	}
+	return d, err
 }
 
 // draftPayment commits both accounts, checks clearance, asks the monitor
@@ -59,16 +64,22 @@ func (n *Node) draftPayment(actor string, p intake.Payment) (draft, error) {
 	}
 	opFrom, from := entry.NewOpening(fieldFrom, p.From)
 	opTo, to := entry.NewOpening(fieldTo, p.To)
-	body := entry.Payment{PaymentID: p.ID, Kind: p.Kind, Amount: p.Amount, Currency: p.Currency,
+	body := &entry.Payment{PaymentID: p.ID, Kind: p.Kind, Amount: p.Amount, Currency: p.Currency,
 		From: from, To: to, Source: p.Source}
-	return n.draft(entry.TypePayment, p.ID, actor, body, []entry.Opening{opFrom, opTo}, func(now time.Time) entry.Decision {
+	d, err := n.draft(entry.TypePayment, p.ID, actor, body, []entry.Opening{opFrom, opTo}, func(now time.Time) entry.Decision {
 		return n.opts.Monitor.DecidePayment(p, now)
 	})
+	if err == nil {
+		d.obs.payment = paymentObservation(p.ID, body, p.From, p.To, d.obs.at)
+	}
+	return d, err
 }
 
-// draft builds the envelope of body, validates it, decides it and encodes
-// it. A submission that fails validation is never shown to the monitor.
-// An actor the clearance policy refuses gets a recorded rejection.
+// draft builds the envelope of body, decides it, and encodes it, which
+// validates it (once: validation is a large part of the leader's cost per
+// entry). Deciding has no effect on the monitor's state, so a submission
+// that then fails validation leaves no trace. An actor the clearance
+// policy refuses gets a recorded rejection.
 func (n *Node) draft(t entry.Type, id, actor string, body any, openings []entry.Opening,
 	decide func(time.Time) entry.Decision) (draft, error) {
 	raw, err := entry.NewBody(body)
@@ -76,24 +87,19 @@ func (n *Node) draft(t entry.Type, id, actor string, body any, openings []entry.
 		return draft{}, err
 	}
 	now := n.now()
-	label := n.opts.Clearance.LabelFor(t)
+	label := n.opts.Labels.LabelFor(t, raw)
 	e := entry.Envelope{Version: entry.Version, Type: t, ID: id, Time: now.UnixNano(),
 		Actor: actor, Label: label, Body: raw}
-	if err := e.Validate(); err != nil {
-		return draft{}, err
-	}
 
 	// Decide: a refused actor is rejected without asking the monitor.
 	var d entry.Decision
-	if err := n.opts.Clearance.Check(actor, label, ActionWrite); err != nil {
+	if err := n.opts.Clearance.Check(actor, label, actionFor(t)); err != nil {
 		d = clearanceRejection(err)
 	} else {
-		n.monMu.Lock()
 		d = decide(now)
-		n.monMu.Unlock()
 	}
 	e.Decision = &d
-	return encodeDraft(&e, openings)
+	return encodeDraft(&e, openings, now)
 }
 
 // clearanceRejection is the decision recorded for an actor that may not
@@ -104,10 +110,13 @@ func clearanceRejection(err error) entry.Decision {
 			Observed: truncate(err.Error(), 256)}}}
 }
 
-func encodeDraft(e *entry.Envelope, openings []entry.Opening) (draft, error) {
+func encodeDraft(e *entry.Envelope, openings []entry.Opening, at time.Time) (draft, error) {
 	b, err := e.Encode()
 	if err != nil {
-		return draft{}, fmt.Errorf("failed to encode decided entry: %w", err)
+		if derr := e.Decision.Validate(); derr != nil {
+			return draft{}, fmt.Errorf("the monitor's decision is invalid: %w", derr)
+		}
+		return draft{}, err
 	}
 	ops, err := json.Marshal(openings)
 	if err != nil {
@@ -118,7 +127,8 @@ func encodeDraft(e *entry.Envelope, openings []entry.Opening) (draft, error) {
 	if err != nil {
 		return draft{}, fmt.Errorf("failed to encode receipt: %w", err)
 	}
-	return draft{item: fsm.Item{ID: e.ID, Entry: b, Openings: ops, Receipt: rb}, receipt: r}, nil
+	return draft{item: fsm.Item{ID: e.ID, Entry: b, Openings: ops, Receipt: rb}, receipt: r,
+		obs: observation{decision: *e.Decision, at: at}}, nil
 }
 
 // now returns the leader's clock, strictly increasing within the process

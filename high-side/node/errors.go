@@ -15,9 +15,6 @@ var (
 	// ErrHalted is returned once the state file could not be written; the
 	// node must be restarted.
 	ErrHalted = errors.New("node halted after a storage failure")
-	// ErrNoSnapshot is returned by Snapshot when there is nothing new to
-	// snapshot.
-	ErrNoSnapshot = errors.New("nothing to snapshot")
 )
 
 // NotLeaderError is returned by a follower for writes. Leader is the

@@ -2,22 +2,22 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"bastion/high-side/intake"
-	"bastion/high-side/node/internal/testledger"
+	"bastion/high-side/monitor"
 	"bastion/high-side/node/peertls"
 	"bastion/shared/entry"
 
 	"github.com/shopspring/decimal"
-	"go.etcd.io/bbolt"
 )
 
 // fakeMonitor rejects the symbol BAD, flags an order ID it has observed
@@ -30,6 +30,8 @@ type fakeMonitor struct {
 }
 
 func (m *fakeMonitor) DecideOrder(o intake.Order, now time.Time) entry.Decision {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	switch {
 	case o.Symbol == "BAD":
 		return entry.Decision{Outcome: entry.Reject, Reasons: []string{entry.ReasonRestrictedList},
@@ -44,16 +46,22 @@ func (m *fakeMonitor) DecidePayment(p intake.Payment, now time.Time) entry.Decis
 	return entry.Decision{Outcome: entry.Accept}
 }
 
-func (m *fakeMonitor) Observe(e *entry.Envelope, openings []entry.Opening) {
+func (m *fakeMonitor) ObserveOrder(o intake.Order, d entry.Decision, at time.Time) []monitor.Alert {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.observed++
-	if e.Type == entry.TypeOrder {
-		var o entry.Order
-		if err := jsonUnmarshal(e.Body, &o); err == nil {
-			m.seen[o.OrderID+string(o.Event)] = true
-		}
+	m.seen[o.OrderID+string(o.Event)] = true
+	if o.Account != "ACC-0042" {
+		return []monitor.Alert{{TxID: o.ID, Rule: "account-not-opened"}}
 	}
+	return nil
+}
+
+func (m *fakeMonitor) ObservePayment(p intake.Payment, d entry.Decision, at time.Time) []monitor.Alert {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.observed++
+	return nil
 }
 
 func (m *fakeMonitor) Reset() {
@@ -69,10 +77,13 @@ func (m *fakeMonitor) count() int {
 	return m.observed
 }
 
-// fakeClearance labels everything internal and refuses the actor mallory.
+// fakeClearance labels everything internal/trading and refuses the actor
+// mallory.
 type fakeClearance struct{}
 
-func (fakeClearance) LabelFor(entry.Type) entry.Label { return entry.NewLabel(entry.Internal, "trading") }
+func (fakeClearance) LabelFor(entry.Type, json.RawMessage) entry.Label {
+	return entry.NewLabel(entry.Internal, "trading")
+}
 
 func (fakeClearance) Check(subject string, l entry.Label, action string) error {
 	if subject == "mallory" {
@@ -81,22 +92,17 @@ func (fakeClearance) Check(subject string, l entry.Label, action string) error {
 	return nil
 }
 
-func openTestLedger(db *bbolt.DB) (Ledger, error) {
-	l, err := testledger.Open(db)
-	if err != nil {
-		return nil, err
-	}
-	return l.(Ledger), nil
-}
-
 // cluster is a loopback cluster of real nodes.
 type cluster struct {
 	t       testing.TB
+	alertMu sync.Mutex
+	alerts  []monitor.Alert
 	cfgs    []Config
 	nodes   []*Node
 	mons    []*fakeMonitor
 	noSync  bool
 	started []bool
+	options func(Options) Options // replaces the fakes when set
 }
 
 // testLogger logs to stderr when BASTION_TEST_LOG is set (to "debug" for
@@ -121,9 +127,8 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// newCluster configures and starts size nodes; tune may adjust each
-// configuration first.
-func newCluster(t testing.TB, size int, noSync bool, tune func(*Config)) *cluster {
+// configureCluster writes the PKI and the configuration of size nodes.
+func configureCluster(t testing.TB, size int, noSync bool, tune func(*Config)) *cluster {
 	t.Helper()
 	dir := t.TempDir()
 	ids := make([]string, size)
@@ -150,21 +155,44 @@ func newCluster(t testing.TB, size int, noSync bool, tune func(*Config)) *cluste
 		c.cfgs = append(c.cfgs, cfg)
 		c.mons = append(c.mons, &fakeMonitor{seen: map[string]bool{}})
 	}
-	for i := range ids {
-		c.start(i)
-	}
 	t.Cleanup(c.shutdown)
 	return c
 }
 
+// newCluster configures and starts size nodes with fake policies; tune
+// may adjust each configuration first.
+func newCluster(t testing.TB, size int, noSync bool, tune func(*Config)) *cluster {
+	t.Helper()
+	c := configureCluster(t, size, noSync, tune)
+	for i := range c.cfgs {
+		c.start(i)
+	}
+	return c
+}
+
+// newClusterDeferred configures size nodes and starts none.
+func newClusterDeferred(t testing.TB, size int) *cluster {
+	return configureCluster(t, size, true, nil)
+}
+
 func (c *cluster) start(i int) {
 	c.t.Helper()
-	n, err := New(c.cfgs[i], Options{OpenLedger: openTestLedger, Monitor: c.mons[i],
-		Clearance: fakeClearance{}, NoSync: c.noSync, Logger: testLogger()})
+	opts := Options{Monitor: c.mons[i], Labels: fakeClearance{},
+		Clearance: fakeClearance{}, OnAlert: c.alert, NoSync: c.noSync, Logger: testLogger()}
+	if c.options != nil {
+		opts = c.options(opts)
+	}
+	n, err := New(c.cfgs[i], opts)
 	if err != nil {
 		c.t.Fatalf("start %s: %v", c.cfgs[i].NodeID, err)
 	}
 	c.nodes[i], c.started[i] = n, true
+}
+
+func (c *cluster) alert(a []monitor.Alert) {
+	c.alertMu.Lock()
+	defer c.alertMu.Unlock()
+	c.alerts = append(c.alerts, a...)
 }
 
 func (c *cluster) stop(i int) {

@@ -100,11 +100,13 @@ func (n *Node) watchLeadership() {
 		case <-n.stop:
 			cur.end()
 			n.progress.set(false, 0)
+			n.resetPending()
 			return
 		case isLeader := <-n.raft.LeaderCh():
 			cur.end()
 			cur = nil
 			n.progress.set(false, 0)
+			n.resetPending()
 			if !isLeader {
 				n.logger.Info("leadership lost")
 				n.publishLeadership(false)
@@ -128,9 +130,7 @@ func (n *Node) serveTerm(ctx context.Context, done chan struct{}) {
 	}
 	wake, unwatch := n.Watch()
 	defer unwatch()
-	n.monMu.Lock()
 	n.opts.Monitor.Reset()
-	n.monMu.Unlock()
 
 	var observed uint64
 	announced := false
@@ -159,8 +159,14 @@ func (n *Node) serveTerm(ctx context.Context, done chan struct{}) {
 	}
 }
 
-// observe feeds the entry at index, with its openings, to the monitor.
+// observe feeds the entry at index, with its openings, to the monitor:
+// the leader's own draft when it has it, else the entry read back from the
+// ledger.
 func (n *Node) observe(index uint64) error {
+	if ob, ok := n.take(index); ok {
+		n.feed(ob)
+		return nil
+	}
 	l := n.Ledger()
 	raw, err := l.Entry(index)
 	if err != nil {
@@ -178,9 +184,11 @@ func (n *Node) observe(index uint64) error {
 			return fmt.Errorf("malformed openings: %v", err)
 		}
 	}
-	n.monMu.Lock()
-	n.opts.Monitor.Observe(&e, openings)
-	n.monMu.Unlock()
+	ob, err := observationOf(&e, openings)
+	if err != nil {
+		return err
+	}
+	n.feed(ob)
 	return nil
 }
 

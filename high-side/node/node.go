@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"bastion/high-side/monitor"
 	"bastion/high-side/node/fsm"
 	"bastion/high-side/node/peertls"
 
@@ -36,12 +37,15 @@ import (
 type Options struct {
 	// Logger receives lifecycle messages; nil is silent.
 	Logger *slog.Logger
-	// OpenLedger opens the ledger inside the node's state file. Required.
-	OpenLedger func(db *bbolt.DB) (Ledger, error)
 	// Monitor decides submissions. Required.
 	Monitor Monitor
-	// Clearance labels entries and checks actors. Required.
+	// Labels labels entries (clearance.Policy). Required.
+	Labels Labeler
+	// Clearance checks actors (*clearance.Registry). Required.
 	Clearance Clearance
+	// OnAlert, when set, receives the alerts the monitor raises as the
+	// leader observes committed entries. It must not block.
+	OnAlert func([]monitor.Alert)
 	// Clock is the leader's clock for entry times; time.Now when nil.
 	Clock func() time.Time
 	// Credentials override the TLS files named in the configuration.
@@ -61,10 +65,12 @@ type Node struct {
 	fsm      *fsm.FSM
 	raft     *raft.Raft
 	logStore *raftboltdb.BoltStore
+	stream   *peertls.StreamLayer
 	trans    *raft.NetworkTransport
 	gateways map[raft.ServerID]string
 
-	monMu    sync.Mutex // serialises every Monitor call
+	pendMu   sync.Mutex
+	pend     pending
 	progress progress
 	watchers watchers
 	leaderCh chan bool
@@ -91,8 +97,8 @@ func New(cfg Config, opts Options) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if opts.OpenLedger == nil || opts.Monitor == nil || opts.Clearance == nil {
-		return nil, errors.New("node options need a ledger opener, a monitor and a clearance policy")
+	if opts.Monitor == nil || opts.Labels == nil || opts.Clearance == nil {
+		return nil, errors.New("node options need a monitor, a labelling policy and a clearance registry")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -101,7 +107,8 @@ func New(cfg Config, opts Options) (*Node, error) {
 		opts.Clock = time.Now
 	}
 	n := &Node{cfg: cfg, opts: opts, logger: opts.Logger.With(slog.String("node_id", cfg.NodeID)),
-		gateways: map[raft.ServerID]string{}, leaderCh: make(chan bool, 1), stop: make(chan struct{})}
+		gateways: map[raft.ServerID]string{}, leaderCh: make(chan bool, 1), stop: make(chan struct{}),
+		pend: pending{byID: map[string]*draft{}, byIndex: map[uint64]*draft{}}}
 	for _, p := range cfg.Peers {
 		n.gateways[raft.ServerID(p.ID)] = p.GatewayAddr
 	}
@@ -129,8 +136,8 @@ func (n *Node) open() error {
 
 	// The state machine and the stores it is replayed from.
 	var err error
-	n.fsm, err = fsm.Open(filepath.Join(n.cfg.DataDir, stateFile), n.openLedger, fsm.Options{
-		Logger: n.logger, OnApply: n.applied, OnHalt: n.halted, NoSync: n.opts.NoSync,
+	n.fsm, err = fsm.Open(filepath.Join(n.cfg.DataDir, stateFile), fsm.Options{
+		Logger: n.logger, OnAppend: n.placed, OnApply: n.applied, OnHalt: n.halted, NoSync: n.opts.NoSync,
 	})
 	if err != nil {
 		return err
@@ -160,9 +167,6 @@ func (n *Node) open() error {
 	}
 	return n.bootstrap(snaps)
 }
-
-// openLedger adapts Options.OpenLedger to the state machine.
-func (n *Node) openLedger(db *bbolt.DB) (fsm.Ledger, error) { return n.opts.OpenLedger(db) }
 
 // catchUpFromSnapshot restores the state file from the newest snapshot
 // when the file is behind it (lost or replaced). Raft itself never
@@ -194,12 +198,13 @@ func (n *Node) openTransport(hl *raftLogger) error {
 	for _, p := range n.cfg.Peers {
 		members[p.RaftAddr] = p.ID
 	}
-	stream, err := peertls.Listen(n.cfg.RaftBind, n.cfg.RaftAdvertise, creds, members, n.logger)
+	var err error
+	n.stream, err = peertls.Listen(n.cfg.RaftBind, n.cfg.RaftAdvertise, creds, members, n.logger)
 	if err != nil {
 		return err
 	}
 	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-		Stream: stream, MaxPool: 4, Timeout: 10 * time.Second, Logger: hl.Named("transport"),
+		Stream: n.stream, MaxPool: 4, Timeout: 10 * time.Second, Logger: hl.Named("transport"),
 	})
 	return nil
 }
@@ -252,7 +257,13 @@ func (n *Node) Shutdown() error {
 			}
 		}
 		close(n.stop)
-		err = n.raft.Shutdown().Error()
+
+		// Stop Raft, then cut every peer connection: a replication
+		// pipeline blocked on a peer that stopped answering would
+		// otherwise hold Raft's shutdown forever.
+		f := n.raft.Shutdown()
+		n.stream.Close()
+		err = f.Error()
 		n.wg.Wait()
 		err = errors.Join(err, n.closeStores())
 		n.logger.Info("node stopped")
@@ -282,6 +293,8 @@ func (n *Node) halted(err error) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		n.raft.Shutdown()
+		f := n.raft.Shutdown()
+		n.stream.Close()
+		f.Error()
 	}()
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"bastion/high-side/intake"
+	"bastion/high-side/monitor"
 	"bastion/high-side/node/fsm"
 	"bastion/high-side/node/peertls"
 	"bastion/shared/entry"
@@ -125,8 +126,16 @@ func TestSubmitOutcomes(t *testing.T) {
 			t.Errorf("%s: receipt (-want +got):\n%s", tt.name, diff)
 		}
 	}
-	if first.Index != 0 || n.fsm.LedgerSize() != 6 {
-		t.Errorf("first index %d, ledger size %d; want 0 and 6", first.Index, n.fsm.LedgerSize())
+	// The monitor's alerts on committed entries reach OnAlert.
+	other := order("alert-1", "AL1", "AAPL")
+	other.Account = "ACC-9"
+	submit(t, n, "alice", other)
+	want := []monitor.Alert{{TxID: "alert-1", Rule: "account-not-opened"}}
+	if diff := cmp.Diff(want, c.alerts); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	if first.Index != 0 || n.fsm.LedgerSize() != 7 {
+		t.Errorf("first index %d, ledger size %d; want 0 and 7", first.Index, n.fsm.LedgerSize())
 	}
 
 	// The recorded entry carries a commitment, never the account number.
@@ -316,7 +325,7 @@ func TestNewRejectsMissingOptions(t *testing.T) {
 	cfg := c.cfgs[0]
 	cfg.DataDir = filepath.Join(t.TempDir(), "other")
 	if _, err := New(cfg, Options{}); err == nil {
-		t.Error("New without ledger, monitor and clearance succeeded, want error")
+		t.Error("New without monitor and clearance succeeded, want error")
 	}
 }
 

@@ -1,48 +1,56 @@
 package node
 
 import (
+	"encoding/json"
 	"time"
 
 	"bastion/high-side/intake"
-	"bastion/high-side/node/fsm"
+	"bastion/high-side/monitor"
 	"bastion/shared/entry"
-	"bastion/shared/merkle"
 )
 
 // Monitor makes the leader's pre-trade and real-time decisions from
-// per-key state held in memory. The node serialises every call, so an
-// implementation need not lock. Decide methods must not change state: the
-// state changes only through Observe, in ledger order, for entries that
-// were committed.
+// per-key state held in memory; *monitor.Monitor implements it. It must be
+// safe for concurrent use. Decide methods do not change state: the state
+// changes only through the Observe methods, which the node calls in ledger
+// order for committed entries.
 type Monitor interface {
 	DecideOrder(o intake.Order, now time.Time) entry.Decision
 	DecidePayment(p intake.Payment, now time.Time) entry.Decision
-	// Observe folds one committed entry into the state. openings reveal
-	// the entry's committed fields (account numbers) to the high side.
-	Observe(e *entry.Envelope, openings []entry.Opening)
-	// Reset drops all state; the node then replays the ledger through
-	// Observe, on start and whenever it becomes leader.
+	ObserveOrder(o intake.Order, d entry.Decision, at time.Time) []monitor.Alert
+	ObservePayment(p intake.Payment, d entry.Decision, at time.Time) []monitor.Alert
+	// Reset drops all state; the node then replays the ledger through the
+	// Observe methods whenever it becomes leader.
 	Reset()
 }
 
-// Clearance labels what is written and decides who may write it.
-type Clearance interface {
-	// LabelFor returns the label an entry of type t carries.
-	LabelFor(t entry.Type) entry.Label
-	// Check returns an error when subject may not perform action on an
-	// object labelled label.
-	Check(subject string, label entry.Label, action string) error
+// Labeler gives every entry its classification label; clearance.Policy
+// implements it.
+type Labeler interface {
+	LabelFor(t entry.Type, body json.RawMessage) entry.Label
 }
 
-// ActionWrite is the action checked for every submission.
-const ActionWrite = "write"
+// Clearance decides who may write what; *clearance.Registry implements it.
+type Clearance interface {
+	// Check returns an error when subjectID may not perform action on an
+	// object labelled label.
+	Check(subjectID string, label entry.Label, action string) error
+}
 
-// Ledger is the read side of the Merkle ledger the node uses: entries and
-// their openings for the monitor's replay, the root for Status.
-type Ledger interface {
-	fsm.Ledger
-	Size() (uint64, error)
-	Entry(index uint64) ([]byte, error)
-	Openings(index uint64) ([]byte, error)
-	Root(size uint64) (merkle.Hash, error)
+// Actions checked against Clearance, one per kind of write.
+const (
+	ActionSubmitOrder   = "submit-order"
+	ActionSubmitPayment = "submit-payment"
+	ActionConfigure     = "configure"
+)
+
+// actionFor returns the action that writing an entry of type t needs.
+func actionFor(t entry.Type) string {
+	switch t {
+	case entry.TypeOrder:
+		return ActionSubmitOrder
+	case entry.TypePayment:
+		return ActionSubmitPayment
+	}
+	return ActionConfigure
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 
+	"bastion/high-side/ledger"
 	"bastion/shared/merkle"
 )
 
@@ -44,7 +45,7 @@ func (n *Node) Status() (Status, error) {
 
 // Ledger returns the ledger in the node's current state file. A snapshot
 // restore replaces it, so callers fetch it for each use rather than keep it.
-func (n *Node) Ledger() Ledger { return n.fsm.Ledger().(Ledger) }
+func (n *Node) Ledger() *ledger.Ledger { return n.fsm.Ledger() }
 
 // Snapshot asks Raft for a snapshot now and waits for it.
 func (n *Node) Snapshot() error {

@@ -83,7 +83,9 @@ func (n *Node) submit(ctx context.Context, ids []string, build func(int) (draft,
 	}
 
 	// Propose, then wait until the monitor has seen the new entries.
+	n.expect(drafts)
 	results, err := n.proposeAll(ctx, drafts)
+	n.forget(drafts)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +138,13 @@ func (n *Node) storedReceipts(ids []string) (map[string]intake.Receipt, error) {
 // at once, and returns their results in order.
 func (n *Node) proposeAll(ctx context.Context, drafts []draft) ([]fsm.Result, error) {
 	size := n.cfg.Batch.MaxEntries
+	if len(drafts) <= size {
+		items := make([]fsm.Item, len(drafts))
+		for i := range drafts {
+			items[i] = drafts[i].item
+		}
+		return n.batch.propose(ctx, items)
+	}
 	chunks := (len(drafts) + size - 1) / size
 	results := make([]fsm.Result, len(drafts))
 	errs := make(chan error, chunks)

@@ -2,11 +2,9 @@ package main
 
 import (
 	_ "embed"
-	"encoding/json"
 
 	"bastion/high-side/clearance"
 	"bastion/high-side/export"
-	"bastion/high-side/node"
 	"bastion/shared/entry"
 )
 
@@ -15,24 +13,9 @@ import (
 //go:embed registry.toml
 var defaultRegistry []byte
 
-// policyClearance joins the labelling policy and the subject registry.
-type policyClearance struct {
-	policy   clearance.Policy
-	registry *clearance.Registry
-}
-
-func (c policyClearance) LabelFor(t entry.Type) entry.Label {
-	return c.policy.LabelFor(t, json.RawMessage(nil))
-}
-
-func (c policyClearance) Check(subject string, l entry.Label, action string) error {
-	return c.registry.Check(subject, l, action)
-}
-
-// loadClearance returns the clearance policy and the release filter. The
-// release label of the link configuration is the one that counts; the
-// policy's own must not be wider.
-func loadClearance(svc *Services) (node.Clearance, export.Releaser, error) {
+// loadClearance returns the subject registry and the release filter. The
+// release label of the link configuration is the one that counts.
+func loadClearance(svc *Services) (*clearance.Registry, export.Releaser, error) {
 	max, err := entry.ParseLabel(svc.Link.ReleaseLabel)
 	if err != nil {
 		return nil, nil, err
@@ -46,5 +29,5 @@ func loadClearance(svc *Services) (node.Clearance, export.Releaser, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return policyClearance{policy: clearance.DefaultPolicy(), registry: reg}, labelFilter{max: max}, nil
+	return reg, clearance.ReleaseFilter{Max: max}, nil
 }

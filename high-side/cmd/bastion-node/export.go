@@ -11,7 +11,6 @@ import (
 	"bastion/high-side/node"
 	"bastion/high-side/node/fsm"
 	"bastion/shared/checkpoint"
-	"bastion/shared/entry"
 	"bastion/shared/hybrid"
 )
 
@@ -154,8 +153,3 @@ func (c cursor) Get(link string, seq uint64) (export.Record, bool, error) {
 func (c cursor) Advance(ctx context.Context, link string, rec export.Record) error {
 	return c.c.Advance(ctx, link, fsm.ExportRecord(rec))
 }
-
-// labelFilter releases entries whose label the release label dominates.
-type labelFilter struct{ max entry.Label }
-
-func (f labelFilter) Releasable(l entry.Label) bool { return f.max.Dominates(l) }

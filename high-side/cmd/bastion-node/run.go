@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"bastion/high-side/clearance"
 	"bastion/high-side/fix"
 	"bastion/high-side/gateway"
 	"bastion/high-side/hsm"
@@ -63,7 +64,8 @@ func run(ctx context.Context, nodePath, servicesPath string, logger *slog.Logger
 	// Join the cluster.
 	n, err := node.New(cfg, node.Options{
 		Logger:    logger,
-		Monitor:   ledgerMonitor{Monitor: mon, log: logger},
+		Monitor:   mon,
+		Labels:    clearance.DefaultPolicy(),
 		Clearance: clr,
 	})
 	if err != nil {

@@ -1,9 +1,13 @@
 package fsm
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
 
+	"bastion/high-side/ledger"
 	"bastion/shared/entry"
 
 	"go.etcd.io/bbolt"
@@ -24,8 +28,32 @@ type Result struct {
 	Receipt   []byte
 }
 
-// CheckEntry is the default entry check: entry must parse as a canonical
-// envelope (entry.Parse) whose ID is id.
+// CheckEntryShape is the default entry check, cheap enough for every node
+// to run on every entry: b is well-formed JSON of at most entry.MaxSize
+// bytes that opens the way the canonical encoding of a version 1 envelope
+// with ID id opens: {"v":1,"type":"...","id":"ID","time_ns":. The leader
+// has validated the entry in full before proposing it.
+func CheckEntryShape(id string, b []byte) error {
+	if len(b) == 0 || len(b) > entry.MaxSize {
+		return fmt.Errorf("entry of %d bytes, want 1 to %d", len(b), entry.MaxSize)
+	}
+	rest, ok := bytes.CutPrefix(b, []byte(`{"v":1,"type":"`))
+	q := bytes.IndexByte(rest, '"')
+	if !ok || q < 1 || q > 32 {
+		return errors.New("entry does not open as a canonical version 1 envelope")
+	}
+	if !bytes.HasPrefix(rest[q:], []byte(`","id":"`+id+`","time_ns":`)) {
+		return fmt.Errorf("entry does not carry id %q", id)
+	}
+	if !json.Valid(b) {
+		return errors.New("entry is not valid JSON")
+	}
+	return nil
+}
+
+// CheckEntry is the thorough entry check: entry must parse as a canonical
+// envelope (entry.Parse) whose ID is id. It costs about as much as the rest
+// of applying the entry.
 func CheckEntry(id string, b []byte) error {
 	e, err := entry.Parse(b)
 	if err != nil {
@@ -41,14 +69,20 @@ func (f *FSM) checkItem(it *Item) error {
 	if !validID(it.ID) {
 		return fmt.Errorf("%w: malformed id %q", ErrBadItem, it.ID)
 	}
+	if len(it.Entry) > ledger.MaxEntrySize || len(it.Openings) > ledger.MaxOpeningsSize {
+		return fmt.Errorf("%w %q: entry or openings over the ledger's limits", ErrBadItem, it.ID)
+	}
 	if err := f.opts.CheckEntry(it.ID, it.Entry); err != nil {
 		return fmt.Errorf("%w %q: %v", ErrBadItem, it.ID, err)
 	}
 	return nil
 }
 
-// applyAppend appends the items not yet recorded and stores their
-// receipts. Every item is checked before anything is written.
+// applyAppend stages the items not yet recorded for the batch's ledger
+// append, at the indexes they will get, and stores their receipts; an item
+// whose ID is recorded, or was staged earlier in the batch, gets the
+// original's result marked Duplicate. Every item is checked before
+// anything is written.
 func (f *FSM) applyAppend(tx *bbolt.Tx, items []Item, m *metaState) (*AppendResult, error) {
 	for i := range items {
 		if err := f.checkItem(&items[i]); err != nil {
@@ -56,55 +90,43 @@ func (f *FSM) applyAppend(tx *bbolt.Tx, items []Item, m *metaState) (*AppendResu
 		}
 	}
 	res := &AppendResult{Results: make([]Result, len(items))}
-	first := make(map[string]int, len(items)) // ID → first new item with it
-	var recs []Record
-	var fresh []int
 	for i, it := range items {
 		if r, ok := getReceipt(tx, it.ID); ok {
 			res.Results[i] = Result{Index: r.Index, Duplicate: true, Receipt: r.Receipt}
 			continue
 		}
-		if _, ok := first[it.ID]; ok {
-			continue
+		index := m.ledgerSize
+		if err := putReceipt(tx, it.ID, StoredReceipt{Index: index, Receipt: it.Receipt}); err != nil {
+			return nil, fmt.Errorf("failed to store receipt: %w", err)
 		}
-		first[it.ID] = i
-		recs = append(recs, Record{Entry: it.Entry, Openings: it.Openings, ID: it.ID})
-		fresh = append(fresh, i)
-	}
-	if err := f.appendFresh(tx, items, recs, fresh, res, m); err != nil {
-		return nil, err
-	}
-
-	// Later items repeating an ID of this command get the first's result.
-	for i, it := range items {
-		if j, ok := first[it.ID]; ok && j != i {
-			res.Results[i] = Result{Index: res.Results[j].Index, Duplicate: true, Receipt: items[j].Receipt}
-		}
+		m.stage(it, index)
+		res.Results[i] = Result{Index: index, Receipt: it.Receipt}
 	}
 	return res, nil
 }
 
-// appendFresh appends recs, which are items[fresh[k]], and checks that the
-// ledger placed them at the next indexes in order.
-func (f *FSM) appendFresh(tx *bbolt.Tx, items []Item, recs []Record, fresh []int, res *AppendResult, m *metaState) error {
-	if len(recs) == 0 {
+// appendStaged appends every record the batch staged in one ledger call,
+// and checks that the ledger placed them where the receipts say. checkItem
+// holds records to the ledger's limits, so the ledger should refuse none;
+// if it does, the first command that staged records fails, and the batch
+// is applied again without it.
+func (f *FSM) appendStaged(tx *bbolt.Tx, m *metaState) error {
+	if len(m.records) == 0 {
 		return nil
 	}
-	idx, err := f.ledger.Append(tx, recs)
+	idx, err := f.ledger.Append(tx, m.records)
+	if errors.Is(err, ledger.ErrInvalidRecord) {
+		return &commandError{i: m.cmdOf[0], err: fmt.Errorf("%w: %v", ErrBadItem, err)}
+	}
 	if err != nil {
 		return fmt.Errorf("failed to append to ledger: %w", err)
 	}
-	if len(idx) != len(recs) {
-		return fmt.Errorf("ledger returned %d indexes for %d records", len(idx), len(recs))
+	if len(idx) != len(m.records) {
+		return fmt.Errorf("ledger returned %d indexes for %d records", len(idx), len(m.records))
 	}
-	for k, i := range fresh {
-		if idx[k] != m.ledgerSize {
-			return fmt.Errorf("ledger placed %q at index %d, want %d", items[i].ID, idx[k], m.ledgerSize)
-		}
-		m.ledgerSize++
-		res.Results[i] = Result{Index: idx[k], Receipt: items[i].Receipt}
-		if err := putReceipt(tx, items[i].ID, StoredReceipt{Index: idx[k], Receipt: items[i].Receipt}); err != nil {
-			return fmt.Errorf("failed to store receipt: %w", err)
+	for k, a := range m.appended {
+		if idx[k] != a.Index {
+			return fmt.Errorf("ledger placed %q at index %d, want %d", a.ID, idx[k], a.Index)
 		}
 	}
 	return nil

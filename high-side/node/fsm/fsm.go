@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"bastion/high-side/ledger"
+
 	"github.com/hashicorp/raft"
 	"go.etcd.io/bbolt"
 )
@@ -29,14 +31,19 @@ import (
 type Options struct {
 	// Logger receives lifecycle and failure messages; nil is silent.
 	Logger *slog.Logger
-	// OnApply, when set, is called after every applied batch with the
-	// ledger's size. It runs on Raft's apply goroutine and must not block.
+	// OnAppend, when set, is called with the entries each batch appended,
+	// after the batch commits and before LedgerSize reports them. It runs
+	// on Raft's apply goroutine and must not block.
+	OnAppend func(appended []Appended)
+	// OnApply, when set, is called after every applied batch and after a
+	// restore, with the ledger's size. It runs on Raft's apply goroutine
+	// and must not block.
 	OnApply func(ledgerSize uint64)
 	// OnHalt, when set, is called once, with the cause, when a write to
 	// the state file fails. From then on every command gets ErrHalted.
 	OnHalt func(error)
-	// CheckEntry validates an item's entry before it is appended; the
-	// default, CheckEntry, parses it and matches its ID.
+	// CheckEntry validates an item's entry before it is appended: the
+	// default is CheckEntryShape; CheckEntry parses the entry in full.
 	CheckEntry func(id string, entry []byte) error
 	// NoSync skips fsync after each batch. Only for tests that do not
 	// measure durability.
@@ -47,13 +54,12 @@ type Options struct {
 // methods are safe for concurrent use with Apply.
 type FSM struct {
 	path   string
-	open   LedgerOpener
 	opts   Options
 	logger *slog.Logger
 
 	mu     sync.RWMutex // guards db and ledger; Restore holds it to swap them
 	db     *bbolt.DB
-	ledger Ledger
+	ledger *ledger.Ledger
 
 	applied    atomic.Uint64
 	ledgerSize atomic.Uint64
@@ -65,14 +71,14 @@ var _ raft.BatchingFSM = (*FSM)(nil)
 // Open opens (creating if needed) the state file at path and the ledger in
 // it. It returns an error when the file cannot be opened or locked, or the
 // ledger cannot be opened.
-func Open(path string, open LedgerOpener, opts Options) (*FSM, error) {
+func Open(path string, opts Options) (*FSM, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.CheckEntry == nil {
-		opts.CheckEntry = CheckEntry
+		opts.CheckEntry = CheckEntryShape
 	}
-	f := &FSM{path: path, open: open, opts: opts, logger: opts.Logger}
+	f := &FSM{path: path, opts: opts, logger: opts.Logger}
 	if err := f.load(); err != nil {
 		return nil, err
 	}
@@ -101,7 +107,7 @@ func (f *FSM) load() error {
 		db.Close()
 		return fmt.Errorf("failed to initialise state file %s: %w", f.path, err)
 	}
-	l, err := f.open(db)
+	l, err := ledger.Open(db)
 	if err != nil {
 		db.Close()
 		return fmt.Errorf("failed to open ledger in %s: %w", f.path, err)
@@ -170,6 +176,9 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 			if err := f.applyAll(tx, cmds, out, &m); err != nil {
 				return err
 			}
+			if err := f.appendStaged(tx, &m); err != nil {
+				return err
+			}
 			m.applied = last
 			return writeMeta(tx, m)
 		})
@@ -183,6 +192,9 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 			return fill(out, ErrHalted)
 		}
 		break
+	}
+	if f.opts.OnAppend != nil && len(m.appended) > 0 {
+		f.opts.OnAppend(m.appended)
 	}
 	f.applied.Store(m.applied)
 	f.ledgerSize.Store(m.ledgerSize)
@@ -224,6 +236,7 @@ func (f *FSM) applyAll(tx *bbolt.Tx, cmds []Command, out []any, m *metaState) er
 		if c == nil {
 			continue
 		}
+		m.cmd = i
 		res, err := f.applyOne(tx, c, m)
 		if err != nil {
 			return &commandError{i: i, err: err}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"bastion/high-side/node/fsm"
-	"bastion/high-side/node/internal/testledger"
 	"bastion/shared/entry"
 	"bastion/shared/merkle"
 
@@ -56,7 +55,7 @@ func open(t testing.TB, path string) *machine {
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "state.db")
 	}
-	f, err := fsm.Open(path, testledger.Open, fsm.Options{NoSync: true})
+	f, err := fsm.Open(path, fsm.Options{NoSync: true})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -72,16 +71,6 @@ func (m *machine) apply(cmds ...[]byte) []any {
 		logs[i] = &raft.Log{Index: m.index, Term: 1, Type: raft.LogCommand, Data: c}
 	}
 	return m.ApplyBatch(logs)
-}
-
-func (m *machine) root(t testing.TB) merkle.Hash {
-	t.Helper()
-	l := m.Ledger().(*testledger.Ledger)
-	r, err := l.Root(m.LedgerSize())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 func indexes(t *testing.T, resp any) []uint64 {
@@ -292,7 +281,7 @@ func TestRestoreRejectsGarbage(t *testing.T) {
 
 func rootAt(t *testing.T, m *machine, size uint64) merkle.Hash {
 	t.Helper()
-	r, err := m.Ledger().(*testledger.Ledger).Root(size)
+	r, err := m.Ledger().Root(size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,5 +307,33 @@ func persist(t *testing.T, f *fsm.FSM, w io.Writer) {
 	defer snap.Release()
 	if err := snap.Persist(&sink{Writer: w}); err != nil {
 		t.Fatalf("Persist: %v", err)
+	}
+}
+
+func TestEntryChecks(t *testing.T) {
+	good := loginEntry(t, "e-1")
+	tests := []struct {
+		name   string
+		id     string
+		entry  []byte
+		shape  bool // CheckEntryShape accepts
+		parsed bool // CheckEntry accepts
+	}{
+		{"canonical", "e-1", good, true, true},
+		{"other id", "e-2", good, false, false},
+		{"id prefix only", "e-", good, false, false},
+		{"space after colon", "e-1", bytes.Replace(good, []byte(`"v":1`), []byte(`"v": 1`), 1), false, false},
+		{"truncated", "e-1", good[:len(good)-1], false, false},
+		{"version 2", "e-1", bytes.Replace(good, []byte(`"v":1`), []byte(`"v":2`), 1), false, false},
+		{"empty", "e-1", nil, false, false},
+		{"unknown field after the head", "e-1", bytes.Replace(good, []byte(`"actor"`), []byte(`"x":0,"actor"`), 1), true, false},
+	}
+	for _, tt := range tests {
+		if got := fsm.CheckEntryShape(tt.id, tt.entry) == nil; got != tt.shape {
+			t.Errorf("%s: CheckEntryShape accepts = %v, want %v", tt.name, got, tt.shape)
+		}
+		if got := fsm.CheckEntry(tt.id, tt.entry) == nil; got != tt.parsed {
+			t.Errorf("%s: CheckEntry accepts = %v, want %v", tt.name, got, tt.parsed)
+		}
 	}
 }

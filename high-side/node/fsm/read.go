@@ -21,14 +21,6 @@ func (f *FSM) View(fn func(tx *bbolt.Tx) error) error {
 	return f.db.View(fn)
 }
 
-// Ledger returns the ledger opened over the current state file. A snapshot
-// restore replaces it; callers should not keep it across a restore.
-func (f *FSM) Ledger() Ledger {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return f.ledger
-}
-
 // Receipt returns the receipt stored for an idempotency ID.
 func (f *FSM) Receipt(id string) (r StoredReceipt, ok bool, err error) {
 	err = f.View(func(tx *bbolt.Tx) error {

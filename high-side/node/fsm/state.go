@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"bastion/high-side/ledger"
+
 	"go.etcd.io/bbolt"
 )
 
@@ -57,10 +59,33 @@ func putUint64(b *bbolt.Bucket, key []byte, v uint64) error {
 	return b.Put(key, binary.BigEndian.AppendUint64(nil, v))
 }
 
-// metaState is what the FSM reads from bucketMeta.
+// metaState is what the FSM reads from bucketMeta, and what one batch
+// appended.
 type metaState struct {
 	applied    uint64
-	ledgerSize uint64
+	ledgerSize uint64 // including the records staged so far
+
+	cmd      int             // the command being applied
+	records  []ledger.Record // staged for the batch's one ledger append
+	cmdOf    []int           // the command that staged each record
+	appended []Appended      // each staged record's index, ID and entry
+}
+
+// stage queues it for the batch's ledger append at index, which must be
+// the ledger's next.
+func (m *metaState) stage(it Item, index uint64) {
+	m.records = append(m.records, ledger.Record{Entry: it.Entry, Openings: it.Openings, ID: it.ID})
+	m.cmdOf = append(m.cmdOf, m.cmd)
+	m.appended = append(m.appended, Appended{Index: index, ID: it.ID, Entry: it.Entry})
+	m.ledgerSize++
+}
+
+// Appended is one entry a batch added to the ledger. Entry aliases the
+// Raft log and must not be modified.
+type Appended struct {
+	Index uint64
+	ID    string
+	Entry []byte
 }
 
 func readMeta(tx *bbolt.Tx) metaState {

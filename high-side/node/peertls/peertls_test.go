@@ -111,6 +111,12 @@ func TestHandshake(t *testing.T) {
 			if got != tt.ok {
 				t.Errorf("connection accepted = %v, want %v", got, tt.ok)
 			}
+			if !tt.ok {
+				// The server counts the failure after the client sees it.
+				for deadline := time.Now().Add(10 * time.Second); s.Rejected() == 0 && time.Now().Before(deadline); {
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
 			if tt.ok != (s.Rejected() == 0) {
 				t.Errorf("server rejected %d handshakes, want rejection %v", s.Rejected(), !tt.ok)
 			}
