@@ -4,12 +4,13 @@ BIN      ?= $(CURDIR)/bin
 STATE    ?=
 ONCE     ?=
 FUZZTIME ?= 3s
+SIZE     ?= 200
 BASTION_DATA ?= $(abspath $(CURDIR)/../shared/data)
 export BASTION_DATA
 
 CMDS := ./high-side/cmd/... ./low-side/cmd/... ./guard/cmd/... ./diode/cmd/... ./test/appliance/cmd/...
 
-.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto lint clean
+.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto bench-diode test-rig lint clean
 
 all: build
 
@@ -30,6 +31,7 @@ test:
 	$(GO) vet ./...
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-integration
+	$(MAKE) --no-print-directory test-rig
 	$(MAKE) --no-print-directory fuzz-smoke
 
 test-unit:
@@ -37,6 +39,12 @@ test-unit:
 
 test-integration: build
 	BASTION_BIN=$(BIN) $(GO) test -count=1 -timeout 20m -tags integration ./test/...
+
+## test-rig: the one-way network-namespace rig (root: namespaces, nftables, capture)
+test-rig:
+	@if [ "$$(id -u)" -ne 0 ] && [ "$$CI" != true ]; then \
+		echo "test-rig: skipped, needs root for network namespaces (run: sudo make test-rig)"; \
+	else $(GO) test -count=1 -timeout 10m -tags rig ./test/rig; fi
 
 fuzz-smoke:
 	FUZZTIME=$(FUZZTIME) test/scripts/fuzz-smoke.sh
@@ -52,6 +60,13 @@ bench-crypto:
 	@test/scripts/deps.sh run
 	@mkdir -p bench-results
 	$(GO) run ./test/bench/crypto -out bench-results/crypto.json
+
+## bench-diode: diode vs iperf3 and udpcast, SIZE MB per run (root) -> bench-results/diode.json
+bench-diode:
+	@test/scripts/deps.sh bench
+	@mkdir -p $(BIN) bench-results
+	$(GO) build -trimpath -o $(BIN)/diode ./diode/cmd/diode
+	$(GO) run ./test/bench/diode --diode $(BIN)/diode --size-mb $(SIZE) --out bench-results/diode.json
 
 ## lint: formatting and vet
 lint:

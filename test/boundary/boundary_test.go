@@ -5,6 +5,7 @@ package boundary
 
 import (
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -14,8 +15,10 @@ const module = "bastion"
 // deps returns the packages of this module that pattern's packages depend on.
 func deps(t *testing.T, pattern string) map[string][]string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-deps",
-		"-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, pattern).CombinedOutput()
+	cmd := exec.Command("go", "list", "-deps",
+		"-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, pattern)
+	cmd.Dir = filepath.Join("..", "..")
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list %s: %v\n%s", pattern, err, out)
 	}
@@ -57,12 +60,17 @@ func TestDomainsDoNotImportEachOther(t *testing.T) {
 	}
 }
 
-// The high side's binaries never link the portal's web stack.
+// The high side's binaries never link the portal's web stack: its login
+// libraries and browser tooling. (html/template itself comes in with
+// net/rpc through Raft's codec and is no sign of the portal.)
 func TestHighSideDoesNotLinkPortal(t *testing.T) {
+	web := []string{"github.com/go-webauthn/", "github.com/pquerna/otp", "github.com/chromedp/"}
 	for pkg, ds := range deps(t, "./high-side/...") {
 		for _, d := range ds {
-			if strings.Contains(d, "html/template") {
-				t.Errorf("%s links %s", pkg, d)
+			for _, w := range web {
+				if strings.HasPrefix(d, w) {
+					t.Errorf("%s links %s", pkg, d)
+				}
 			}
 		}
 	}

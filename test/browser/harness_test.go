@@ -243,13 +243,32 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 
 // get runs one action and returns its value, failing the test with what
 // on error.
+//
+// A question put while a navigation replaces the document can find its node
+// or its execution context gone; such an error is asked again, for up to
+// five seconds, on the new document.
 func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v, err := chromedp.Run(ctx, a)
+		if err == nil {
+			return v
+		}
+		if !documentReplaced(err) || time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return v
+}
+
+// documentReplaced reports whether err says the page changed under the
+// question rather than that the question failed.
+func documentReplaced(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "No node with given id") ||
+		strings.Contains(s, "Execution context was destroyed") ||
+		strings.Contains(s, "Cannot find context with specified id")
 }
 
 // waitPath waits until the tab's path and query equal want. It asks

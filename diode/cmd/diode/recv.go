@@ -36,7 +36,7 @@ func recvCmd(logger func() *slog.Logger) *cobra.Command {
 	f.StringVar(&o.verifyKey, "verify-key", "", "sender's Ed25519 public key, PKIX PEM (required)")
 	f.StringVar(&o.link, "link", "diode", "link name")
 	f.StringVar(&o.out, "out", "", `directory to write files into, or "-" for stdout (required)`)
-	f.BoolVar(&o.once, "once", false, "exit when the sender closes its session")
+	f.BoolVar(&o.once, "once", false, "exit when the sender's session closes or expires")
 	f.BoolVar(&o.json, "json", false, "print statistics as JSON on stdout at exit")
 	for _, n := range []string{"listen", "key", "verify-key", "out"} {
 		cmd.MarkFlagRequired(n)
@@ -80,12 +80,14 @@ func runRecv(ctx context.Context, o recvOpts, log *slog.Logger) error {
 	if err := r.Run(ctx, h); err != nil {
 		return err
 	}
-	sink.finish()
+	incomplete := sink.finish()
 	h.progress(true)
 	if o.json {
-		return json.NewEncoder(os.Stdout).Encode(r.Stats())
+		if err := json.NewEncoder(os.Stdout).Encode(r.Stats()); err != nil {
+			return err
+		}
 	}
-	return nil
+	return incomplete
 }
 
 // recvHandler writes batches to the sink and reports events on stderr.
@@ -115,7 +117,7 @@ func (h *recvHandler) Event(e diode.Event) {
 	if e.Kind == diode.KindLost {
 		h.sink.skip(e.First, e.Last)
 	}
-	if e.Kind == diode.KindSessionClosed && h.once {
+	if (e.Kind == diode.KindSessionClosed || e.Kind == diode.KindSessionExpired) && h.once {
 		h.stop()
 	}
 }

@@ -20,7 +20,7 @@ import (
 
 type sendOpts struct {
 	to, key, signKey, link, name string
-	rate                         int64
+	tune                         tuning
 	chunk                        int
 	firstSeq                     uint64
 	noDrain, json                bool
@@ -41,11 +41,11 @@ func sendCmd(logger func() *slog.Logger) *cobra.Command {
 	f.StringVar(&o.signKey, "sign-key", "", "Ed25519 signing key file, PKCS#8 PEM, mode 0600 (required)")
 	f.StringVar(&o.link, "link", "diode", "link name")
 	f.StringVar(&o.name, "name", "stdin", "file name for data read from stdin")
-	f.Int64Var(&o.rate, "rate", diode.DefaultRate, "pacing rate in bytes per second (-1: none)")
 	f.IntVar(&o.chunk, "chunk", 1<<20, "bytes of file data per batch")
 	f.Uint64Var(&o.firstSeq, "first-seq", 0, "first batch sequence (default: microseconds since 1970, so runs never collide)")
 	f.BoolVar(&o.noDrain, "no-drain", false, "exit without waiting for the carousel's resends")
 	f.BoolVar(&o.json, "json", false, "print statistics as JSON on stdout")
+	o.tune.addFlags(f)
 	for _, n := range []string{"to", "key", "sign-key"} {
 		cmd.MarkFlagRequired(n)
 	}
@@ -55,6 +55,9 @@ func sendCmd(logger func() *slog.Logger) *cobra.Command {
 func runSend(ctx context.Context, o sendOpts, files []string, log *slog.Logger) error {
 	if o.chunk < 1 || o.chunk > diode.DefaultMaxBatch-1024 {
 		return fmt.Errorf("--chunk %d out of range 1 to %d", o.chunk, diode.DefaultMaxBatch-1024)
+	}
+	if err := o.tune.check(); err != nil {
+		return err
 	}
 	pub, err := diode.ReadPublicKeyFile(o.key)
 	if err != nil {
@@ -73,7 +76,9 @@ func runSend(ctx context.Context, o sendOpts, files []string, log *slog.Logger) 
 		return fmt.Errorf("failed to open socket: %w", err)
 	}
 	defer conn.Close()
-	s, err := diode.NewSender(conn, diode.SenderConfig{Link: o.link, RecipientKey: pub, Signer: signer, Rate: o.rate}, log)
+	cfg := diode.SenderConfig{Link: o.link, RecipientKey: pub, Signer: signer}
+	o.tune.apply(&cfg)
+	s, err := diode.NewSender(conn, cfg, log)
 	if err != nil {
 		return err
 	}

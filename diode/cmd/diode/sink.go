@@ -19,6 +19,7 @@ type sink struct {
 	next    uint64
 	started bool
 	held    map[uint64][]byte
+	skipped uint64
 }
 
 // partFile is a file being assembled under a hidden temporary name.
@@ -109,6 +110,7 @@ func (s *sink) skip(first, last uint64) {
 	}
 	if first <= s.next {
 		fmt.Fprintf(os.Stderr, "\rdiode: output skips batches %d..%d\n", s.next, last)
+		s.skipped += last - s.next + 1
 		s.next = last + 1
 	}
 	s.flush()
@@ -128,10 +130,20 @@ func (s *sink) flush() error {
 	}
 }
 
-// finish reports files left incomplete.
-func (s *sink) finish() {
+// finish reports files left incomplete and batches the stdout stream
+// skipped; it returns an error if there were any.
+func (s *sink) finish() error {
 	for name, pf := range s.files {
 		pf.f.Close()
 		fmt.Fprintf(os.Stderr, "\rdiode: %s incomplete: %d bytes received, left in %s\n", name, pf.received, pf.f.Name())
 	}
+	switch {
+	case len(s.files) > 0:
+		return fmt.Errorf("%d file(s) incomplete", len(s.files))
+	case s.skipped > 0:
+		return fmt.Errorf("output skipped %d batch(es)", s.skipped)
+	case len(s.held) > 0:
+		return fmt.Errorf("output stopped at batch %d: %d later batch(es) held back", s.next, len(s.held))
+	}
+	return nil
 }

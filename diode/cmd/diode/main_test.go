@@ -1,0 +1,341 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"bastion/diode"
+	"bastion/test/lossylink"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The test binary doubles as the diode command: run with DIODE_TEST_MAIN
+// set, it executes main, so the tests drive the real command line
+// (flags, exit status, stdout and stderr) without a separate build.
+func TestMain(m *testing.M) {
+	if os.Getenv("DIODE_TEST_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// result is one finished run of the command.
+type result struct {
+	stdout, stderr []byte
+	err            error
+}
+
+// command prepares the diode command with args in dir.
+func command(ctx context.Context, dir string, stdin []byte, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "DIODE_TEST_MAIN=1")
+	cmd.Dir = dir
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	return cmd
+}
+
+// run runs the command to completion.
+func run(t *testing.T, dir string, stdin []byte, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errb bytes.Buffer
+	cmd := command(ctx, dir, stdin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return result{out.Bytes(), errb.Bytes(), err}
+}
+
+// start runs the command in the background; wait returns its result.
+func start(t *testing.T, dir string, stdin []byte, args ...string) (wait func() result) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	var out, errb bytes.Buffer
+	cmd := command(ctx, dir, stdin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	var once sync.Once
+	var res result
+	wait = func() result {
+		once.Do(func() {
+			err := cmd.Wait()
+			cancel()
+			res = result{out.Bytes(), errb.Bytes(), err}
+		})
+		return res
+	}
+	t.Cleanup(func() { wait() })
+	return wait
+}
+
+// keys makes a guard key pair and a signing pair in a new directory.
+func keys(t *testing.T) string {
+	dir := t.TempDir()
+	if r := run(t, dir, nil, "keygen", "--recipient", "guard", "--signing", "sender"); r.err != nil {
+		t.Fatalf("keygen: %v: %s", r.err, r.stderr)
+	}
+	return dir
+}
+
+// freePort returns a loopback UDP port that was free a moment ago.
+func freePort(t *testing.T) string {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().String()
+}
+
+// lossy starts a link losing loss of the datagrams sent to its address on
+// their way to to.
+func lossy(t *testing.T, to string, loss float64) *lossylink.Link {
+	l, err := lossylink.New(lossylink.Config{To: to, Loss: loss, Seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); l.Run(ctx) }()
+	t.Cleanup(func() { cancel(); l.Close(); <-done })
+	return l
+}
+
+func random(n int, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
+// fast makes the carousel short so a test does not wait seconds to drain.
+var fast = []string{"--rate", "50000000", "--carousel", "100ms,300ms"}
+
+// Files cross a link that loses 5 % of datagrams, arrive whole under
+// their names, and both sides' statistics account for every batch.
+func TestFilesAcrossLossyLink(t *testing.T) {
+	dir := keys(t)
+	out := t.TempDir()
+	files := map[string][]byte{"empty": nil, "one": {7}, "three-mb": random(3_000_000, 1)}
+	var paths []string
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	addr := freePort(t)
+	wait := start(t, dir, nil, "recv", "--listen", addr, "--key", "guard.key",
+		"--verify-key", "sender.pub", "--out", out, "--once", "--json")
+	link := lossy(t, addr, 0.05)
+	time.Sleep(100 * time.Millisecond) // let the receiver bind
+
+	args := append([]string{"send", "--to", link.Addr().String(), "--key", "guard.pub",
+		"--sign-key", "sender.key", "--json"}, fast...)
+	s := run(t, dir, nil, append(args, paths...)...)
+	if s.err != nil {
+		t.Fatalf("send: %v: %s", s.err, s.stderr)
+	}
+	r := wait()
+	if r.err != nil {
+		t.Fatalf("recv: %v: %s", r.err, r.stderr)
+	}
+	for name, want := range files {
+		got, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: got %d bytes (err %v), want %d identical bytes", name, len(got), err, len(want))
+		}
+	}
+
+	var ss diode.SenderStats
+	var rs diode.ReceiverStats
+	decode(t, "send", s.stdout, &ss)
+	decode(t, "recv", r.stdout, &rs)
+	const batches = 1 + 1 + 3 // 3,000,000 bytes in 1 MiB chunks is three batches
+	if ss.Batches != batches || rs.Batches != batches || rs.Lost != 0 {
+		t.Errorf("batches sent %d, received %d, lost %d; want %d, %d, 0", ss.Batches, rs.Batches, rs.Lost, batches, batches)
+	}
+	if d := link.Stats().Dropped; d == 0 || rs.DatagramsLost == 0 {
+		t.Errorf("link dropped %d, receiver counted %d lost; want both above 0", d, rs.DatagramsLost)
+	}
+}
+
+func decode(t *testing.T, who string, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s --json: %v in %q", who, err, b)
+	}
+}
+
+// stdin goes out under --name and comes back on stdout, in order.
+func TestStdinToStdout(t *testing.T) {
+	dir := keys(t)
+	data := random(2_500_000, 2)
+	addr := freePort(t)
+	wait := start(t, dir, nil, "recv", "--listen", addr, "--key", "guard.key",
+		"--verify-key", "sender.pub", "--out", "-", "--once")
+	link := lossy(t, addr, 0.05)
+	time.Sleep(100 * time.Millisecond)
+
+	args := append([]string{"send", "--to", link.Addr().String(), "--key", "guard.pub",
+		"--sign-key", "sender.key", "--name", "stream", "--chunk", "100000"}, fast...)
+	if s := run(t, dir, data, args...); s.err != nil {
+		t.Fatalf("send: %v: %s", s.err, s.stderr)
+	}
+	r := wait()
+	if r.err != nil {
+		t.Fatalf("recv: %v: %s", r.err, r.stderr)
+	}
+	if !bytes.Equal(r.stdout, data) {
+		t.Errorf("stdout: got %d bytes, want the %d bytes of stdin", len(r.stdout), len(data))
+	}
+}
+
+// --json prints exactly the library's statistics, every field by name.
+func TestJSONShape(t *testing.T) {
+	dir := keys(t)
+	out := t.TempDir()
+	addr := freePort(t)
+	wait := start(t, dir, nil, "recv", "--listen", addr, "--key", "guard.key",
+		"--verify-key", "sender.pub", "--out", out, "--once", "--json")
+	time.Sleep(100 * time.Millisecond)
+	args := append([]string{"send", "--to", addr, "--key", "guard.pub", "--sign-key", "sender.key",
+		"--json", "--no-carousel"}, fast[:2]...)
+	s := run(t, dir, []byte("hello"), args...)
+	r := wait()
+	for _, tc := range []struct {
+		who  string
+		res  result
+		want any
+	}{{"send", s, diode.SenderStats{}}, {"recv", r, diode.ReceiverStats{}}} {
+		if tc.res.err != nil {
+			t.Fatalf("%s: %v: %s", tc.who, tc.res.err, tc.res.stderr)
+		}
+		var got map[string]any
+		decode(t, tc.who, tc.res.stdout, &got)
+		if diff := cmp.Diff(fieldNames(reflect.TypeOf(tc.want)), slices.Sorted(maps.Keys(got))); diff != "" {
+			t.Errorf("%s --json keys (-want +got):\n%s", tc.who, diff)
+		}
+		if got["Batches"] != 1.0 || got["Bytes"] == 0.0 {
+			t.Errorf("%s --json: Batches %v, Bytes %v; want 1 and above 0", tc.who, got["Batches"], got["Bytes"])
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "stdin")); string(got) != "hello" {
+		t.Errorf("received %q, want %q", got, "hello")
+	}
+}
+
+func fieldNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		names = append(names, t.Field(i).Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Bad flags fail with exit status 1, a message naming what was wrong, and
+// nothing written.
+func TestBadFlags(t *testing.T) {
+	dir := keys(t)
+	if err := os.WriteFile(filepath.Join(dir, "open.key"), mustRead(t, filepath.Join(dir, "sender.key")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	send := []string{"send", "--to", "127.0.0.1:9", "--key", "guard.pub", "--sign-key", "sender.key"}
+	recv := []string{"recv", "--listen", "127.0.0.1:0", "--key", "guard.key", "--verify-key", "sender.pub"}
+	with := func(base []string, more ...string) []string { return append(slices.Clone(base), more...) }
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"send without flags", []string{"send"}, `required flag(s) "key", "sign-key", "to" not set`},
+		{"unknown flag", with(send, "--fast"), "unknown flag: --fast"},
+		{"rate zero", with(send, "--rate", "0"), "--rate 0: want bytes per second"},
+		{"shard too small", with(send, "--shard-size", "8"), "--shard-size 8: want 16 to 65447 bytes"},
+		{"shard too large", with(send, "--shard-size", "70000"), "--shard-size 70000"},
+		{"max data", with(send, "--max-data", "256"), "--max-data 256: want 1 to 255"},
+		{"parity", with(send, "--parity", "60"), "--parity 60: want 0 to 56 with --max-data 200"},
+		{"design loss", with(send, "--design-loss", "0.5"), "--design-loss 0.5"},
+		{"carousel order", with(send, "--carousel", "4s,1s"), "--carousel: delays must increase"},
+		{"carousel syntax", with(send, "--carousel", "soon"), `invalid argument "soon" for "--carousel"`},
+		{"chunk", with(send, "--chunk", "0"), "--chunk 0 out of range"},
+		{"address", []string{"send", "--to", "nowhere", "--key", "guard.pub", "--sign-key", "sender.key", "guard.pub"},
+			"bad --to"},
+		{"missing key", []string{"send", "--to", "127.0.0.1:9", "--key", "none.pub", "--sign-key", "sender.key"},
+			"none.pub"},
+		{"open signing key", []string{"send", "--to", "127.0.0.1:9", "--key", "guard.pub", "--sign-key", "open.key"},
+			"has mode 0644, want 0600"},
+		{"wrong key kind", []string{"send", "--to", "127.0.0.1:9", "--key", "sender.pub", "--sign-key", "sender.key"},
+			"sender.pub"},
+		{"missing input", with(send, "no-such-file"), "failed to open input"},
+		{"recv json to stdout", with(recv, "--out", "-", "--json"), "--json needs stdout"},
+		{"recv out missing", with(recv, "--out", "no-such-dir"), "bad --out"},
+		{"recv out is a file", with(recv, "--out", "guard.pub"), "is not a directory"},
+		{"recv argument", with(recv, "--out", ".", "extra"), `unknown command "extra"`},
+		{"keygen nothing", []string{"keygen"}, "give --recipient PREFIX, --signing PREFIX or both"},
+		{"keygen existing", []string{"keygen", "--signing", "sender"}, "failed to create key file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := listDir(t, dir)
+			r := run(t, dir, []byte{}, tc.args...)
+			code := -1
+			if e, ok := r.err.(*exec.ExitError); ok {
+				code = e.ExitCode()
+			}
+			if code != 1 || !strings.Contains(string(r.stderr), tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, r.stderr, tc.want)
+			}
+			if len(r.stdout) != 0 {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+			if diff := cmp.Diff(before, listDir(t, dir)); diff != "" {
+				t.Errorf("directory changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func listDir(t *testing.T, dir string) []string {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
