@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= $(CURDIR)/bin
 STATE    ?=
 ONCE     ?=
-FUZZTIME ?= 3s
+FUZZTIME ?= 3000x
 SIZE     ?= 200
 BASTION_DATA ?= $(abspath $(CURDIR)/../shared/data)
 export BASTION_DATA
