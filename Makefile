@@ -10,7 +10,7 @@ export BASTION_DATA
 
 CMDS := ./high-side/cmd/... ./low-side/cmd/... ./guard/cmd/... ./diode/cmd/... ./test/appliance/cmd/...
 
-.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto bench-diode test-rig lint clean
+.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto bench-diode bench-monitor test-rig lint clean
 
 all: build
 
@@ -67,6 +67,11 @@ bench-diode:
 	@mkdir -p $(BIN) bench-results
 	$(GO) build -trimpath -o $(BIN)/diode ./diode/cmd/diode
 	$(GO) run ./test/bench/diode --diode $(BIN)/diode --size-mb $(SIZE) --out bench-results/diode.json
+
+## bench-monitor: monitor decisions on one core and backtest scores -> bench-results/monitor.json
+bench-monitor:
+	@mkdir -p bench-results
+	$(GO) run ./test/bench/monitor -out bench-results/monitor.json -data $(BASTION_DATA)
 
 ## lint: formatting and vet
 lint:

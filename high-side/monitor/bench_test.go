@@ -116,3 +116,30 @@ func BenchmarkDecidePaced(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
 	b.ReportMetric(float64(lat[len(lat)-1].Nanoseconds()), "max-ns")
 }
+
+// BenchmarkDecideLatency times every decision (alternately an order and a
+// payment) back to back and reports the distribution of the time each
+// takes: p50-ns, p99-ns and p999-ns.
+func BenchmarkDecideLatency(b *testing.B) {
+	m, os, ps := warmMonitor(b), benchOrders(), benchPayments()
+	now := t0.Add(6 * time.Hour)
+	lat := make([]time.Duration, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := range b.N {
+		start := time.Now()
+		if i%2 == 0 {
+			sinkDecision = m.DecideOrder(os[i%len(os)], now)
+		} else {
+			sinkDecision = m.DecidePayment(ps[i%len(ps)], now)
+		}
+		lat[i] = time.Since(start)
+	}
+	reportCPU(b, cpu)
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(lat[len(lat)*999/1000].Nanoseconds()), "p999-ns")
+}

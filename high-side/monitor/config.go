@@ -42,6 +42,16 @@ type OrderRules struct {
 	Notional     LimitRule  `toml:"notional"`
 	Credit       LimitRule  `toml:"credit"`
 	Capital      LimitRule  `toml:"capital"`
+
+	// Market-abuse detectors (see abuse_config.go).
+	Spoofing      SpoofingRule      `toml:"spoofing"`
+	Layering      LayeringRule      `toml:"layering"`
+	QuoteStuffing QuoteStuffingRule `toml:"quote_stuffing"`
+	CancelRatio   CancelRatioRule   `toml:"cancel_ratio"`
+	WashTrade     WashTradeRule     `toml:"wash_trade"`
+	MarkingClose  MarkingCloseRule  `toml:"marking_close"`
+	FrontRunning  FrontRunningRule  `toml:"front_running"`
+	Insider       InsiderRule       `toml:"insider_dealing"`
 }
 
 // PaymentRules configures the fraud and AML checks on payments.
@@ -55,6 +65,8 @@ type PaymentRules struct {
 	FanOut          CountRule        `toml:"fan_out"`
 	FanIn           CountRule        `toml:"fan_in"`
 	Cycle           CycleRule        `toml:"cycle"`
+	RepeatPayee     RepeatRule       `toml:"repeat_payee"`
+	SplitAmount     SplitRule        `toml:"split_amount"`
 }
 
 // RuleAction is a rule with no parameter besides its action.
@@ -149,13 +161,22 @@ type CycleRule struct {
 	MaxDepth int      `toml:"max_depth"`
 }
 
-// TraderConfig overrides limits for one trader. Zero values mean the
-// pack-wide default.
+// TraderConfig overrides limits for one trader and says who the trader is
+// for the market-abuse rules. Zero values mean the pack-wide default.
 type TraderConfig struct {
 	Firm     string `toml:"firm"`
 	Notional Amount `toml:"notional"`
 	MaxQty   int64  `toml:"max_qty"`
 	Halted   bool   `toml:"halted"`
+	// Owner is the beneficial owner the trader acts for (wash trades);
+	// empty means the trader itself.
+	Owner string `toml:"owner"`
+	// Category is client (the default), proprietary or employee
+	// (front-running).
+	Category string `toml:"category"`
+	// Insider is the CIK or name of the insider the trader is or acts for
+	// (insider dealing); empty when none.
+	Insider string `toml:"insider"`
 }
 
 // FirmConfig overrides limits for one firm.
@@ -176,6 +197,7 @@ type StateConfig struct {
 	MaxAccounts int `toml:"max_accounts"` // accounts with payment history, per direction
 	MaxKeys     int `toml:"max_keys"`     // seen ids, order fingerprints, prices, alerts
 	History     int `toml:"history"`      // payments kept per account and direction
+	MaxMarket   int `toml:"max_market"`   // trader-symbol pairs and symbols with market-abuse state; 0 means 20,000
 }
 
 // ParseConfig decodes a rule pack from TOML and validates it. name is used

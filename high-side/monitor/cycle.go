@@ -1,6 +1,9 @@
 package monitor
 
-import "strconv"
+import (
+	"strconv"
+	"sync"
+)
 
 // maxCycleVisits bounds the accounts one cycle search may visit.
 const maxCycleVisits = 256
@@ -15,7 +18,8 @@ func (m *Monitor) cycle(c *paymentCtx) finding {
 		return finding{fired: true, observed: "payment to itself", limit: m.text.cycle}
 	}
 	since := c.now - int64(r.Window.Duration)
-	var v visits
+	v := visitPool.Get().(*visits)
+	defer v.release()
 	v.add(c.p.To)
 	level := 0
 	for depth := 1; depth <= r.MaxDepth && level < len(v.order); depth++ {
@@ -30,7 +34,8 @@ func (m *Monitor) cycle(c *paymentCtx) finding {
 				switch {
 				case e.at <= since:
 				case e.peer == c.p.From:
-					return finding{fired: true, observed: "returns to payer in " + strconv.Itoa(depth+1) + " payments", limit: m.text.cycle}
+					obs := "returns to payer in " + strconv.Itoa(depth+1) + " payments"
+					return finding{fired: true, observed: obs, limit: m.text.cycle}
 				case len(v.order) < maxCycleVisits && !v.has(e.peer):
 					v.add(e.peer)
 				}
@@ -43,22 +48,38 @@ func (m *Monitor) cycle(c *paymentCtx) finding {
 
 // visits is the set of accounts a search has reached, in breadth-first
 // order. Membership is a linear scan while the set is small and a map once
-// it grows.
+// it grows. Searches take one from visitPool and release it, so the
+// buffers are reused rather than allocated per decision.
 type visits struct {
-	buf   [16]string
-	order []string
-	set   map[string]struct{}
+	order  []string
+	set    map[string]struct{}
+	useSet bool
+}
+
+// smallVisits is the size up to which membership is a linear scan.
+const smallVisits = 16
+
+var visitPool = sync.Pool{New: func() any {
+	return &visits{order: make([]string, 0, maxCycleVisits), set: make(map[string]struct{}, maxCycleVisits)}
+}}
+
+// release empties v and returns it to the pool.
+func (v *visits) release() {
+	clear(v.order)
+	v.order = v.order[:0]
+	if v.useSet {
+		clear(v.set)
+		v.useSet = false
+	}
+	visitPool.Put(v)
 }
 
 func (v *visits) add(s string) {
-	if v.order == nil {
-		v.order = v.buf[:0]
-	}
 	v.order = append(v.order, s)
-	if v.set != nil {
+	if v.useSet {
 		v.set[s] = struct{}{}
-	} else if len(v.order) > len(v.buf) {
-		v.set = make(map[string]struct{}, maxCycleVisits)
+	} else if len(v.order) > smallVisits {
+		v.useSet = true
 		for _, x := range v.order {
 			v.set[x] = struct{}{}
 		}
@@ -66,7 +87,7 @@ func (v *visits) add(s string) {
 }
 
 func (v *visits) has(s string) bool {
-	if v.set != nil {
+	if v.useSet {
 		_, ok := v.set[s]
 		return ok
 	}

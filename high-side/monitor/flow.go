@@ -7,6 +7,7 @@ import "github.com/shopspring/decimal"
 type flowEvent struct {
 	at     int64 // ns since the Unix epoch, commit time
 	amount decimal.Decimal
+	cents  int64  // amount in whole cents (centsOf), for integer comparisons
 	peer   string // the other account
 }
 
@@ -26,6 +27,7 @@ func newFlow(capacity int) *flow {
 
 // add appends e, dropping the oldest event when the ring is full.
 func (f *flow) add(e flowEvent) {
+	e.cents = centsOf(e.amount)
 	f.sum = f.sum.Add(e.amount)
 	if len(f.ev) < cap(f.ev) {
 		f.ev = append(f.ev, e)

@@ -40,6 +40,7 @@ func (m *Monitor) ObserveOrder(o intake.Order, d entry.Decision, at time.Time) [
 	m.st.txs.put(tx, struct{}{})
 	alerts := m.raise(tx, d, at)
 	m.st.events.put(orderEventKey{o.OrderID, o.Event}, struct{}{})
+	m.observeMarket(&o, d, at.UnixNano())
 	if d.Outcome != entry.Reject {
 		m.applyOrder(&o, at.UnixNano())
 	}

@@ -44,30 +44,47 @@ var eventBits = map[entry.OrderEvent]int{
 }
 
 // orderRule is one built-in order rule: its check name, reason code, the
-// events it applies to, where its action is configured and how it is
-// evaluated.
+// events it applies to and how it is evaluated.
 type orderRule struct {
 	name   string
 	reason string
 	events int
-	action func(*OrderRules) Action
 	eval   func(*Monitor, *orderCtx) finding
 }
 
 // orderRules run in this order; their checks are recorded in it. A cancel
 // is never stopped by the kill switch: halting must not trap open orders.
 var orderRules = []orderRule{
-	{"kill_switch", entry.ReasonKillSwitch, evAll &^ evCancel, func(r *OrderRules) Action { return r.KillSwitch.Action }, (*Monitor).killSwitch},
-	{"restricted_list", entry.ReasonRestrictedList, evEntering | evRoute, func(r *OrderRules) Action { return r.Restricted.Action }, (*Monitor).restricted},
-	{"watch_list", entry.ReasonWatchList, evEntering | evRoute, func(r *OrderRules) Action { return r.Watch.Action }, (*Monitor).watched},
-	{"duplicate_id", entry.ReasonDuplicateOrder, evAll, func(r *OrderRules) Action { return r.DuplicateID.Action }, (*Monitor).duplicateID},
-	{"duplicate_order", entry.ReasonDuplicateOrder, evNew, func(r *OrderRules) Action { return r.Duplicate.Action }, (*Monitor).duplicateOrder},
-	{"unknown_order", entry.ReasonUnknownOrder, evAll &^ evNew, func(r *OrderRules) Action { return r.UnknownOrder.Action }, (*Monitor).unknownOrder},
-	{"order_size", entry.ReasonOrderSize, evEntering, func(r *OrderRules) Action { return r.Size.Action }, (*Monitor).orderSize},
-	{"price_collar", entry.ReasonPriceCollar, evEntering, func(r *OrderRules) Action { return r.Collar.Action }, (*Monitor).priceCollar},
-	{"notional_limit", entry.ReasonNotionalLimit, evEntering, func(r *OrderRules) Action { return r.Notional.Action }, (*Monitor).notionalLimit},
-	{"credit_limit", entry.ReasonCreditLimit, evEntering, func(r *OrderRules) Action { return r.Credit.Action }, (*Monitor).creditRule},
-	{"capital_limit", entry.ReasonCapitalLimit, evEntering, func(r *OrderRules) Action { return r.Capital.Action }, (*Monitor).capitalRule},
+	{"kill_switch", entry.ReasonKillSwitch, evAll &^ evCancel, (*Monitor).killSwitch},
+	{"restricted_list", entry.ReasonRestrictedList, evEntering | evRoute, (*Monitor).restricted},
+	{"watch_list", entry.ReasonWatchList, evEntering | evRoute, (*Monitor).watched},
+	{"duplicate_id", entry.ReasonDuplicateOrder, evAll, (*Monitor).duplicateID},
+	{"duplicate_order", entry.ReasonDuplicateOrder, evNew, (*Monitor).duplicateOrder},
+	{"unknown_order", entry.ReasonUnknownOrder, evAll &^ evNew, (*Monitor).unknownOrder},
+	{"order_size", entry.ReasonOrderSize, evEntering, (*Monitor).orderSize},
+	{"price_collar", entry.ReasonPriceCollar, evEntering, (*Monitor).priceCollar},
+	{"notional_limit", entry.ReasonNotionalLimit, evEntering, (*Monitor).notionalLimit},
+	{"credit_limit", entry.ReasonCreditLimit, evEntering, (*Monitor).creditRule},
+	{"capital_limit", entry.ReasonCapitalLimit, evEntering, (*Monitor).capitalRule},
+	{"spoofing", entry.ReasonSpoofing, evCancel, (*Monitor).spoofing},
+	{"layering", entry.ReasonLayering, evCancel, (*Monitor).layering},
+	{"quote_stuffing", entry.ReasonQuoteStuffing, evAll, (*Monitor).quoteStuffing},
+	{"cancel_ratio", entry.ReasonCancelRatio, evNew | evCancel, (*Monitor).cancelRatio},
+	{"wash_trade", entry.ReasonWashTrade, evExecute, (*Monitor).washTrade},
+	{"marking_close", entry.ReasonMarkingClose, evEntering, (*Monitor).markingClose},
+	{"front_running", entry.ReasonFrontRunning, evNew, (*Monitor).frontRunning},
+	{"insider_dealing", entry.ReasonInsiderDealing, evEntering, (*Monitor).insiderDealing},
+}
+
+// orderActions returns the configured action of each of orderRules.
+func orderActions(r *OrderRules) []Action {
+	return []Action{
+		r.KillSwitch.Action, r.Restricted.Action, r.Watch.Action, r.DuplicateID.Action,
+		r.Duplicate.Action, r.UnknownOrder.Action, r.Size.Action, r.Collar.Action,
+		r.Notional.Action, r.Credit.Action, r.Capital.Action,
+		r.Spoofing.Action, r.Layering.Action, r.QuoteStuffing.Action, r.CancelRatio.Action,
+		r.WashTrade.Action, r.MarkingClose.Action, r.FrontRunning.Action, r.Insider.Action,
+	}
 }
 
 // DecideOrder decides an order event against the committed state without
@@ -77,7 +94,7 @@ var orderRules = []orderRule{
 func (m *Monitor) DecideOrder(o intake.Order, now time.Time) entry.Decision {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	v := newVerdict(m.cfg.Version)
+	v := newVerdictCap(m.cfg.Version, m.ordCap)
 	if !checkWellFormed(v, wellFormedOrder(&o)) {
 		return v.d
 	}
@@ -88,7 +105,7 @@ func (m *Monitor) DecideOrder(o intake.Order, now time.Time) entry.Decision {
 		if r.events&ev == 0 {
 			continue
 		}
-		if a := r.action(&m.cfg.Orders); a != Off {
+		if a := m.ordActs[i]; a != Off {
 			v.record(r.name, a, r.reason, m.evalOrder(r.eval, c))
 		}
 	}
@@ -167,7 +184,8 @@ func (m *Monitor) duplicateOrder(c *orderCtx) finding {
 	w := int64(m.cfg.Orders.Duplicate.Window.Duration)
 	at, ok := m.st.prints.peek(fingerprintOf(c.o))
 	if ok && c.now-at < w {
-		return finding{fired: true, observed: "same order " + time.Duration(c.now-at).String() + " earlier", limit: m.text.duplicate}
+		obs := "same order " + time.Duration(c.now-at).String() + " earlier"
+		return finding{fired: true, observed: obs, limit: m.text.duplicate}
 	}
 	return finding{observed: "none", limit: m.text.duplicate}
 }

@@ -173,3 +173,22 @@ func TestRuleErrorStillDecides(t *testing.T) {
 		t.Errorf("got %+v, want review with boom errored and fine passed", v.d)
 	}
 }
+
+// TestRuleTablesMatchActions guards the parallel tables of rules and
+// configured actions.
+func TestRuleTablesMatchActions(t *testing.T) {
+	c := DefaultConfig()
+	if got, want := len(orderActions(&c.Orders)), len(orderRules); got != want {
+		t.Errorf("order actions: got %d, want %d", got, want)
+	}
+	if got, want := len(paymentActions(&c.Payments)), len(paymentRules); got != want {
+		t.Errorf("payment actions: got %d, want %d", got, want)
+	}
+	m := newTestMonitor(t, func(c *Config) { c.Orders.Collar.Action = Off; c.Payments.Cycle.Action = Off })
+	if _, ok := checkOf(m.DecideOrder(order("o", entry.OrderNew, "AAPL", entry.Buy, 1, "585"), t0), "price_collar"); ok {
+		t.Error("price_collar ran while off")
+	}
+	if _, ok := checkOf(m.DecidePayment(payment("p", "a", "b", "1", "0", "transfer"), t0), "cycle"); ok {
+		t.Error("cycle ran while off")
+	}
+}

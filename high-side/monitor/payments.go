@@ -21,26 +21,36 @@ type paymentCtx struct {
 	empty flow
 }
 
-// paymentRule is one built-in payment rule: its check name, reason code,
-// where its action is configured and how it is evaluated.
+// paymentRule is one built-in payment rule: its check name, reason code
+// and how it is evaluated.
 type paymentRule struct {
 	name   string
 	reason string
-	action func(*PaymentRules) Action
 	eval   func(*Monitor, *paymentCtx) finding
 }
 
 // paymentRules run in this order; their checks are recorded in it.
 var paymentRules = []paymentRule{
-	{"frozen_account", entry.ReasonFrozenAccount, func(r *PaymentRules) Action { return r.Frozen.Action }, (*Monitor).frozen},
-	{"account_drain", entry.ReasonAccountDrain, func(r *PaymentRules) Action { return r.Drain.Action }, (*Monitor).drain},
-	{"velocity", entry.ReasonVelocity, func(r *PaymentRules) Action { return r.Velocity.Action }, (*Monitor).velocity},
-	{"amount_history", entry.ReasonAmountAnomaly, func(r *PaymentRules) Action { return r.History.Action }, (*Monitor).amountHistory},
-	{"new_counterparty", entry.ReasonNewCounterparty, func(r *PaymentRules) Action { return r.NewCounterparty.Action }, (*Monitor).newCounterparty},
-	{"structuring", entry.ReasonStructuring, func(r *PaymentRules) Action { return r.Structuring.Action }, (*Monitor).structuring},
-	{"fan_out", entry.ReasonFanOut, func(r *PaymentRules) Action { return r.FanOut.Action }, (*Monitor).fanOut},
-	{"fan_in", entry.ReasonFanIn, func(r *PaymentRules) Action { return r.FanIn.Action }, (*Monitor).fanIn},
-	{"cycle", entry.ReasonCycle, func(r *PaymentRules) Action { return r.Cycle.Action }, (*Monitor).cycle},
+	{"frozen_account", entry.ReasonFrozenAccount, (*Monitor).frozen},
+	{"account_drain", entry.ReasonAccountDrain, (*Monitor).drain},
+	{"velocity", entry.ReasonVelocity, (*Monitor).velocity},
+	{"amount_history", entry.ReasonAmountAnomaly, (*Monitor).amountHistory},
+	{"new_counterparty", entry.ReasonNewCounterparty, (*Monitor).newCounterparty},
+	{"structuring", entry.ReasonStructuring, (*Monitor).structuring},
+	{"fan_out", entry.ReasonFanOut, (*Monitor).fanOut},
+	{"fan_in", entry.ReasonFanIn, (*Monitor).fanIn},
+	{"cycle", entry.ReasonCycle, (*Monitor).cycle},
+	{"repeat_payee", entry.ReasonStructuring, (*Monitor).repeatPayee},
+	{"split_amount", entry.ReasonAmountAnomaly, (*Monitor).splitAmount},
+}
+
+// paymentActions returns the configured action of each of paymentRules.
+func paymentActions(r *PaymentRules) []Action {
+	return []Action{
+		r.Frozen.Action, r.Drain.Action, r.Velocity.Action, r.History.Action,
+		r.NewCounterparty.Action, r.Structuring.Action, r.FanOut.Action, r.FanIn.Action, r.Cycle.Action,
+		r.RepeatPayee.Action, r.SplitAmount.Action,
+	}
 }
 
 // DecidePayment decides a payment against the committed state without
@@ -50,7 +60,7 @@ var paymentRules = []paymentRule{
 func (m *Monitor) DecidePayment(p intake.Payment, now time.Time) entry.Decision {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	v := newVerdict(m.cfg.Version)
+	v := newVerdictCap(m.cfg.Version, m.payCap)
 	if !checkWellFormed(v, wellFormedPayment(&p)) {
 		return v.d
 	}
@@ -64,7 +74,7 @@ func (m *Monitor) DecidePayment(p intake.Payment, now time.Time) entry.Decision 
 	}
 	for i := range paymentRules {
 		r := &paymentRules[i]
-		if a := r.action(&m.cfg.Payments); a != Off {
+		if a := m.payActs[i]; a != Off {
 			v.record(r.name, a, r.reason, m.evalPayment(r.eval, c))
 		}
 	}

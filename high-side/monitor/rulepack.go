@@ -150,9 +150,9 @@ func compileCond(c Cond, fields map[string]bool, path string, depth int) (compil
 	group := len(c.All) > 0 || len(c.Any) > 0
 	switch {
 	case c.Field == "" && !group:
-		return compiledCond{}, fmt.Errorf("%s: empty condition (an all or any group needs at least one member)", path)
+		return compiledCond{}, fmt.Errorf("%s: empty condition (a group needs at least one member)", path)
 	case c.Field != "" && group, len(c.All) > 0 && len(c.Any) > 0:
-		return compiledCond{}, fmt.Errorf("%s: a condition is a comparison, an all group or an any group, not several", path)
+		return compiledCond{}, fmt.Errorf("%s: want one of a comparison, an all group, an any group", path)
 	case group:
 		return compileGroup(c, fields, path, depth)
 	}

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"log/slog"
 
 	"bastion/shared/entry"
@@ -20,6 +21,7 @@ type state struct {
 	in       *lru[string, *flow]           // account -> incoming payments
 	txs      *lru[txKey, struct{}]         // transactions already observed
 	alerted  *lru[alertKey, struct{}]      // (transaction, rule) alerts raised
+	market   marketState                   // market-abuse detectors
 	history  int
 }
 
@@ -73,6 +75,7 @@ type alertKey struct {
 
 func newState(c StateConfig, log *slog.Logger) *state {
 	s := &state{
+		market:   newMarketState(cmp.Or(c.MaxMarket, defaultMaxMarket)),
 		exposure: map[string]decimal.Decimal{},
 		firmExp:  map[string]decimal.Decimal{},
 		prices:   newLRU[string, decimal.Decimal](c.MaxKeys, nil),

@@ -24,6 +24,11 @@ type texts struct {
 	fanIn           string
 	fanInIn         string
 	cycle           string
+	repeat          string
+	split           string
+	splitTolBP      int64 // split_amount tolerance in basis points
+	splitShareBP    int64 // split_amount share in basis points
+	market          marketTexts
 }
 
 func newTexts(c *Config) texts {
@@ -45,5 +50,16 @@ func newTexts(c *Config) texts {
 		fanIn:           strconv.Itoa(p.FanIn.Max),
 		fanInIn:         " payers in " + p.FanIn.Window.String(),
 		cycle:           fmt.Sprintf("no return within %d payments in %s", p.Cycle.MaxDepth, p.Cycle.Window),
+		repeat:          fmt.Sprintf("fewer than %d to one payee within %s", p.RepeatPayee.Count, p.RepeatPayee.Window),
+		split: fmt.Sprintf("not below regular amount x (1 - %s), regular when %s of at least %d payments alike",
+			p.SplitAmount.Tolerance, p.SplitAmount.Share, p.SplitAmount.MinCount),
+		splitTolBP:   basisPoints(p.SplitAmount.Tolerance.Decimal),
+		splitShareBP: basisPoints(p.SplitAmount.Share.Decimal),
+		market:       newMarketTexts(o),
 	}
+}
+
+// basisPoints returns a ratio in basis points (1 = 10,000), truncated.
+func basisPoints(d decimal.Decimal) int64 {
+	return d.Shift(4).IntPart()
 }

@@ -25,7 +25,8 @@ func (c *Config) Validate() error {
 	if c.Version == "" || len(c.Version) > 64 {
 		return fmt.Errorf("version: must be 1 to 64 characters")
 	}
-	for _, step := range []func() error{c.validateOrders, c.validatePayments, c.validateOverrides, c.State.validate} {
+	steps := []func() error{c.validateOrders, c.validatePayments, c.validateOverrides, c.State.validate}
+	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
 		}
@@ -61,6 +62,14 @@ func (c *Config) validateOrders() error {
 		{"orders.notional", o.Notional.validate()},
 		{"orders.credit", o.Credit.validate()},
 		{"orders.capital", o.Capital.validate()},
+		{"orders.spoofing", o.Spoofing.validate()},
+		{"orders.layering", o.Layering.validate()},
+		{"orders.quote_stuffing", o.QuoteStuffing.validate()},
+		{"orders.cancel_ratio", o.CancelRatio.validate()},
+		{"orders.wash_trade", o.WashTrade.validate()},
+		{"orders.marking_close", o.MarkingClose.validate()},
+		{"orders.front_running", o.FrontRunning.validate()},
+		{"orders.insider_dealing", o.Insider.validate()},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -85,6 +94,8 @@ func (c *Config) validatePayments() error {
 		{"payments.fan_out", p.FanOut.validate()},
 		{"payments.fan_in", p.FanIn.validate()},
 		{"payments.cycle", p.Cycle.validate()},
+		{"payments.repeat_payee", p.RepeatPayee.validate()},
+		{"payments.split_amount", p.SplitAmount.validate()},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -108,6 +119,8 @@ func (c *Config) validateCounts() error {
 		{"payments.fan_in.max", p.FanIn.Action != Off, p.FanIn.Max},
 		{"payments.history.min_count", p.History.Action != Off, p.History.MinCount},
 		{"payments.structuring.count", p.Structuring.Action != Off, p.Structuring.Count},
+		{"payments.repeat_payee.count", p.RepeatPayee.Action != Off, p.RepeatPayee.Count},
+		{"payments.split_amount.min_count", p.SplitAmount.Action != Off, p.SplitAmount.MinCount},
 	}
 	for _, ct := range counts {
 		if ct.on && ct.n >= h {
@@ -125,10 +138,8 @@ func (c *Config) validateOverrides() error {
 		if t.Notional.IsNegative() || t.MaxQty < 0 {
 			return fmt.Errorf("traders.%s: negative limit", id)
 		}
-		if t.Firm != "" {
-			if err := checkID("traders."+id+".firm", t.Firm); err != nil {
-				return err
-			}
+		if err := t.validateIdentity(id); err != nil {
+			return err
 		}
 	}
 	for id, f := range c.Firms {
@@ -167,6 +178,8 @@ func (s *StateConfig) validate() error {
 		return fmt.Errorf("state.max_accounts: %d, want 1 to %d", s.MaxAccounts, maxStateKeys)
 	case s.MaxKeys < 1 || s.MaxKeys > maxStateKeys:
 		return fmt.Errorf("state.max_keys: %d, want 1 to %d", s.MaxKeys, maxStateKeys)
+	case s.MaxMarket < 0 || s.MaxMarket > maxStateKeys:
+		return fmt.Errorf("state.max_market: %d, want 0 (the default) to %d", s.MaxMarket, maxStateKeys)
 	}
 	return nil
 }
@@ -322,6 +335,23 @@ func validSymbol(s string) bool {
 func reasonFor(code string) error {
 	if !entry.IsReason(code) {
 		return fmt.Errorf("unknown reason code %q", code)
+	}
+	return nil
+}
+
+// validateIdentity checks the firm, owner, category and insider of trader
+// id.
+func (t TraderConfig) validateIdentity(id string) error {
+	for _, f := range [...][2]string{{"firm", t.Firm}, {"owner", t.Owner}, {"insider", t.Insider}} {
+		if f[1] == "" {
+			continue
+		}
+		if err := checkID("traders."+id+"."+f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	if !validCategory(t.Category) {
+		return fmt.Errorf("traders.%s.category: %q, want client, proprietary or employee", id, clip(t.Category))
 	}
 	return nil
 }

@@ -22,11 +22,15 @@ type verdict struct {
 	d entry.Decision
 }
 
-func newVerdict(pack string) *verdict {
+func newVerdict(pack string) *verdict { return newVerdictCap(pack, 12) }
+
+// newVerdictCap returns a verdict with room for n checks, so recording
+// never grows the slice.
+func newVerdictCap(pack string, n int) *verdict {
 	return &verdict{d: entry.Decision{
 		Outcome:  entry.Accept,
 		RulePack: pack,
-		Checks:   make([]entry.Check, 0, 12),
+		Checks:   make([]entry.Check, 0, n),
 	}}
 }
 

@@ -43,7 +43,7 @@ func run(ctx context.Context, nodePath, servicesPath string, logger *slog.Logger
 	}
 
 	// The monitor and the clearance policy the leader decides with.
-	mcfg := monitor.DefaultConfig()
+	mcfg := monitor.SurveillanceConfig()
 	if svc.MonitorConfig != "" {
 		if mcfg, err = monitor.LoadConfig(svc.MonitorConfig); err != nil {
 			return err
