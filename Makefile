@@ -10,7 +10,7 @@ export BASTION_DATA
 
 CMDS := ./high-side/cmd/... ./low-side/cmd/... ./guard/cmd/... ./diode/cmd/... ./test/appliance/cmd/...
 
-.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto bench-diode bench-monitor test-rig lint clean
+.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto bench-diode bench-monitor bench-guard test-rig lint clean
 
 all: build
 
@@ -72,6 +72,12 @@ bench-diode:
 bench-monitor:
 	@mkdir -p bench-results
 	$(GO) run ./test/bench/monitor -out bench-results/monitor.json -data $(BASTION_DATA)
+
+## bench-guard: guard throughput on genuine signed batches (fsync on), GOMAXPROCS=1
+## and default -> bench-results/guard.json
+bench-guard:
+	@mkdir -p bench-results
+	$(GO) run ./test/bench/guard -out bench-results/guard.json
 
 ## lint: formatting and vet
 lint:

@@ -13,6 +13,11 @@
 //  8. archive     write-once bbolt append, fsynced (package archive)
 //  9. publish     export directory (package export)
 //
+// Stages 5 to 7 check the entries of a batch across GOMAXPROCS goroutines;
+// the entry reported is always the first refused by ledger index. The
+// schema stage proves the common entry valid in one pass (package schema)
+// and leaves the rest, and the wording of refusals, to entry.Parse.
+//
 // The archive and publish stages check that exactly the stages before
 // them ran, in this order; a pipeline assembled otherwise archives nothing
 // and stops. A panic in a stage is a rejection.

@@ -67,7 +67,8 @@ type candidate struct {
 	diodeSeq uint64 // sequence the diode delivered it under
 	raw      []byte
 
-	b           *batch.Batch          // parsed (limits), then verified (signature)
+	parsed      *batch.Batch          // parsed, not yet verified (limits)
+	b           *batch.Batch          // verified (signature)
 	prev, next  checkpoint.Checkpoint // opened checkpoints (checkpoint)
 	leaves      []merkle.Hash         // leaf hash of every item (leaves)
 	tree        *merkle.Compact       // archive tree after the leaves (leaves)

@@ -32,6 +32,7 @@ func (s *limitsStage) check(c *candidate) verdict {
 		return reject("ledger range overflows: first %d, %d items", b.First, n)
 	}
 	c.ledgerFirst, c.ledgerSize = b.First, b.First+n
+	c.parsed = b
 	switch {
 	case b.Link != s.link:
 		return reject("batch for link %q, this guard serves %q", b.Link, s.link)
@@ -45,7 +46,8 @@ func (s *limitsStage) check(c *candidate) verdict {
 
 // signatureStage (2) verifies the hybrid signature over the whole batch
 // with the high side's published key (both halves must verify,
-// draft-ietf-lamps-pq-composite-sigs §4.3).
+// draft-ietf-lamps-pq-composite-sigs §4.3). The batch parsed by the limits
+// stage is used from here on only once its signature verified.
 type signatureStage struct {
 	key    *hybrid.PublicKey
 	limits batch.Limits
@@ -54,10 +56,21 @@ type signatureStage struct {
 func (s *signatureStage) name() string { return StageSignature }
 
 func (s *signatureStage) check(c *candidate) verdict {
-	b, err := batch.Verify(c.raw, s.limits, s.key)
-	if err != nil {
-		return reject("%v", err)
+	if c.parsed == nil {
+		b, err := batch.Verify(c.raw, s.limits, s.key)
+		if err != nil {
+			return reject("%v", err)
+		}
+		c.b = b
+		return pass("hybrid signature verified")
 	}
-	c.b = b
+	// The signature covers every byte before it; it is followed by its
+	// 4-byte length (package batch, wire format).
+	sig := c.parsed.Signature
+	body := c.raw[:len(c.raw)-4-len(sig)]
+	if err := s.key.Verify(body, []byte(batch.Context), sig); err != nil {
+		return reject("%v: %v", batch.ErrBadSignature, err)
+	}
+	c.b = c.parsed
 	return pass("hybrid signature verified")
 }

@@ -117,13 +117,19 @@ type leavesStage struct {
 func (s *leavesStage) name() string { return StageLeaves }
 
 func (s *leavesStage) check(c *candidate) verdict {
+	items := c.b.Items
+	leaves := make([]merkle.Hash, len(items))
+	forEach(len(items), func(i int) {
+		if items[i].Entry != nil {
+			leaves[i] = merkle.LeafHash(items[i].Entry)
+		} else {
+			leaves[i] = items[i].Hash
+		}
+	})
 	tree := s.led.tree.Clone()
-	leaves := make([]merkle.Hash, len(c.b.Items))
 	full := 0
-	for i, it := range c.b.Items {
-		leaves[i] = it.Hash
+	for i, it := range items {
 		if it.Entry != nil {
-			leaves[i] = merkle.LeafHash(it.Entry)
 			if it.Hash != (merkle.Hash{}) && it.Hash != leaves[i] {
 				return reject("entry at ledger index %d does not match its stated leaf hash",
 					c.ledgerFirst+uint64(i))

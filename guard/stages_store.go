@@ -66,21 +66,14 @@ func (s *publishStage) check(c *candidate) verdict {
 }
 
 // publish writes an archived record's file and then, when head is the
-// archive head, the checkpoint and chain head files.
+// archive head, the checkpoint and chain head files (export.Dir.Publish:
+// concurrent file syncs, one sync per folder).
 func publish(dir *export.Dir, r *archive.Record, head archive.Head) error {
-	var err error
-	if r.Kind == archive.KindWithheld {
-		err = dir.WriteWithheld(r.Seq, r.File)
-	} else {
-		err = dir.WriteBatch(r.Seq, r.File)
+	files := []export.Published{{File: fileOf(r), Data: r.File}}
+	if r.Seq != head.Seq {
+		return dir.Publish(files, nil, export.ChainHead{})
 	}
-	if err != nil || r.Seq != head.Seq {
-		return err
-	}
-	if err := dir.WriteCheckpoint(head.Checkpoint); err != nil {
-		return err
-	}
-	return dir.WriteChainHead(head.ChainHead())
+	return dir.Publish(files, head.Checkpoint, head.ChainHead())
 }
 
 // fileOf returns the export file of a record.

@@ -6,7 +6,6 @@ package guardtest
 
 import (
 	"fmt"
-	"testing"
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/mod/sumdb/tlog"
@@ -17,6 +16,14 @@ import (
 	"bastion/shared/hybrid"
 	"bastion/shared/merkle"
 )
+
+// TB is what the builders need of a test: *testing.T and *testing.B
+// satisfy it, and so can a program that builds batches outside a test
+// (the guard benchmark).
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
 
 // KeyName is the name of the high side's key in tests.
 const KeyName = "high-side"
@@ -36,7 +43,7 @@ type HighSide struct {
 }
 
 // New returns a high side for link with a fresh ML-DSA-65 + P-256 key.
-func New(t testing.TB, link string) *HighSide {
+func New(t TB, link string) *HighSide {
 	t.Helper()
 	s, err := hybrid.NewSoftwareSigner(hybrid.SuiteMLDSA65P256, nil)
 	if err != nil {
@@ -53,7 +60,7 @@ func New(t testing.TB, link string) *HighSide {
 func (h *HighSide) KeyText() []byte { return hybrid.MarshalPublicKeyText(KeyName, h.Signer.Public()) }
 
 // Append adds entries to the ledger, to be sent in full.
-func (h *HighSide) Append(t testing.TB, entries ...[]byte) {
+func (h *HighSide) Append(t TB, entries ...[]byte) {
 	t.Helper()
 	for _, e := range entries {
 		hs, err := tlog.StoredHashes(int64(len(h.entries)), e, h)
@@ -67,7 +74,7 @@ func (h *HighSide) Append(t testing.TB, entries ...[]byte) {
 
 // AppendHidden adds entries to be sent as leaf hashes only, as the
 // release filter does for entries above the release label.
-func (h *HighSide) AppendHidden(t testing.TB, entries ...[]byte) {
+func (h *HighSide) AppendHidden(t TB, entries ...[]byte) {
 	t.Helper()
 	for _, e := range entries {
 		h.hidden[uint64(len(h.entries))] = true
@@ -91,7 +98,7 @@ func (h *HighSide) ReadHashes(idx []int64) ([]tlog.Hash, error) {
 }
 
 // Root returns the root of the first n entries.
-func (h *HighSide) Root(t testing.TB, n uint64) merkle.Hash {
+func (h *HighSide) Root(t TB, n uint64) merkle.Hash {
 	t.Helper()
 	if n == 0 {
 		return merkle.EmptyRoot()
@@ -104,7 +111,7 @@ func (h *HighSide) Root(t testing.TB, n uint64) merkle.Hash {
 }
 
 // Note returns a signed checkpoint note of the first n entries.
-func (h *HighSide) Note(t testing.TB, n uint64) []byte {
+func (h *HighSide) Note(t TB, n uint64) []byte {
 	t.Helper()
 	cp := checkpoint.Checkpoint{Origin: checkpoint.OriginFor(h.Link), Size: n, Root: h.Root(t, n)}
 	note, err := checkpoint.Sign(cp, h.NoteKey, h.Signer)
@@ -116,7 +123,7 @@ func (h *HighSide) Note(t testing.TB, n uint64) []byte {
 
 // Batch returns the unsigned next batch: every entry since the last cut.
 // Cut commits it as sent; call Sign for the bytes.
-func (h *HighSide) Batch(t testing.TB) *batch.Batch {
+func (h *HighSide) Batch(t TB) *batch.Batch {
 	t.Helper()
 	first, end := h.cut, h.Size()
 	b := &batch.Batch{Link: h.Link, Seq: h.seq + 1, First: first, Prev: h.lastNote,
@@ -133,7 +140,7 @@ func (h *HighSide) Batch(t testing.TB) *batch.Batch {
 
 // Next cuts, signs and commits the next batch and returns its seq and
 // bytes.
-func (h *HighSide) Next(t testing.TB) (uint64, []byte) {
+func (h *HighSide) Next(t TB) (uint64, []byte) {
 	t.Helper()
 	b := h.Batch(t)
 	raw := h.Sign(t, b)
@@ -142,7 +149,7 @@ func (h *HighSide) Next(t testing.TB) (uint64, []byte) {
 }
 
 // Sign returns the signed encoding of b.
-func (h *HighSide) Sign(t testing.TB, b *batch.Batch) []byte {
+func (h *HighSide) Sign(t TB, b *batch.Batch) []byte {
 	t.Helper()
 	raw, err := b.Sign(h.Signer)
 	if err != nil {
@@ -152,7 +159,7 @@ func (h *HighSide) Sign(t testing.TB, b *batch.Batch) []byte {
 }
 
 // proof returns the RFC 6962 consistency proof from size m to n.
-func (h *HighSide) proof(t testing.TB, m, n uint64) []merkle.Hash {
+func (h *HighSide) proof(t TB, m, n uint64) []merkle.Hash {
 	t.Helper()
 	if m == 0 || m == n {
 		return nil
@@ -170,7 +177,7 @@ func (h *HighSide) proof(t testing.TB, m, n uint64) []merkle.Hash {
 
 // Order returns a valid order entry numbered i with the given label and
 // trader note-free fields.
-func Order(t testing.TB, i int, label entry.Label) []byte {
+func Order(t TB, i int, label entry.Label) []byte {
 	t.Helper()
 	_, acct := entry.NewOpening("account", fmt.Sprintf("ACCT-%d", i))
 	body, err := entry.NewBody(entry.Order{OrderID: fmt.Sprintf("o-%d", i), Event: entry.OrderNew,
@@ -185,7 +192,7 @@ func Order(t testing.TB, i int, label entry.Label) []byte {
 }
 
 // Approval returns a valid approval entry whose free-text note is note.
-func Approval(t testing.TB, i int, note string) []byte {
+func Approval(t TB, i int, note string) []byte {
 	t.Helper()
 	body, err := entry.NewBody(entry.Approval{Subject: fmt.Sprintf("o-%d", i), Action: "approve",
 		Approver: "CRO", Note: note})
@@ -197,7 +204,7 @@ func Approval(t testing.TB, i int, note string) []byte {
 		Label: entry.NewLabel(entry.Internal), Body: body})
 }
 
-func encode(t testing.TB, e *entry.Envelope) []byte {
+func encode(t TB, e *entry.Envelope) []byte {
 	t.Helper()
 	b, err := e.Encode()
 	if err != nil {

@@ -1,66 +1,70 @@
 package scan
 
 import (
-	"slices"
-	"strings"
+	"bytes"
 	"unicode"
+	"unicode/utf8"
 )
+
+// span is a half-open byte range [start, end) of a text.
+type span struct{ start, end int }
 
 // hasCardNumber reports whether s holds 13 to 19 digits, in groups joined
 // by single spaces or hyphens, that pass the Luhn check. Every run of
 // consecutive groups is tried, so a card number next to other digits in
-// the same grouped run is still found.
-func hasCardNumber(s string) bool {
-	for _, run := range digitRuns(s) {
-		for i := range run {
-			n := 0
-			for j := i; j < len(run); j++ {
-				n += len(run[j])
-				if n > 19 {
-					break
-				}
-				if n >= 13 && luhn(run[i:j+1]) {
-					return true
-				}
+// the same grouped run is still found. groups is scratch space.
+func hasCardNumber(s []byte, groups *[]span) bool {
+	if countDigits(s) < 13 {
+		return false
+	}
+	run := (*groups)[:0]
+	defer func() { *groups = run[:0] }()
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		if j > i {
+			run = append(run, span{i, j})
+			i = j
+			continue
+		}
+		// A single separator followed by a digit continues the run.
+		if len(run) > 0 && !(isSep(s[i]) && i+1 < len(s) && isDigit(s[i+1])) {
+			if cardInRun(s, run) {
+				return true
+			}
+			run = run[:0]
+		}
+		i++
+	}
+	return len(run) > 0 && cardInRun(s, run)
+}
+
+// cardInRun tries every sequence of consecutive groups of one run.
+func cardInRun(s []byte, run []span) bool {
+	for i := range run {
+		n := 0
+		for j := i; j < len(run); j++ {
+			n += run[j].end - run[j].start
+			if n > 19 {
+				break
+			}
+			if n >= 13 && luhn(s, run[i:j+1]) {
+				return true
 			}
 		}
 	}
 	return false
 }
 
-// digitRuns splits s into runs of digit groups: within a run, groups are
-// separated by exactly one space or hyphen.
-func digitRuns(s string) [][]string {
-	var runs [][]string
-	var cur []string
-	for i := 0; i < len(s); {
-		j := i
-		for j < len(s) && isDigit(s[j]) {
-			j++
-		}
-		if j == i {
-			if len(cur) > 0 && !(isSep(s[i]) && i+1 < len(s) && isDigit(s[i+1])) {
-				runs, cur = append(runs, cur), nil
-			}
-			i++
-			continue
-		}
-		cur = append(cur, s[i:j])
-		i = j
-	}
-	if len(cur) > 0 {
-		runs = append(runs, cur)
-	}
-	return runs
-}
-
 // luhn reports whether the digits of groups pass the Luhn mod 10 check
 // (ISO/IEC 7812-1 annex B).
-func luhn(groups []string) bool {
+func luhn(s []byte, groups []span) bool {
 	sum, double := 0, false
 	for g := len(groups) - 1; g >= 0; g-- {
-		for i := len(groups[g]) - 1; i >= 0; i-- {
-			d := int(groups[g][i] - '0')
+		for i := groups[g].end - 1; i >= groups[g].start; i-- {
+			d := int(s[i] - '0')
 			if double {
 				if d *= 2; d > 9 {
 					d -= 9
@@ -76,7 +80,10 @@ func luhn(groups []string) bool {
 // hasSSN reports whether s holds ddd-dd-dddd (a US SSN or ITIN) or
 // dd-ddddddd (an EIN), with hyphens or single spaces, not adjacent to
 // another digit.
-func hasSSN(s string) bool {
+func hasSSN(s []byte) bool {
+	if countDigits(s) < 9 {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
 		if i > 0 && isDigit(s[i-1]) {
 			continue
@@ -90,7 +97,7 @@ func hasSSN(s string) bool {
 
 // shape reports whether s at i has digit groups of the given lengths joined
 // by one separator each, and no digit right after the last group.
-func shape(s string, i int, groups ...int) bool {
+func shape(s []byte, i int, groups ...int) bool {
 	var sep byte
 	for g, n := range groups {
 		if g > 0 {
@@ -114,8 +121,8 @@ func shape(s string, i int, groups ...int) bool {
 // of atext and dots, and a domain of at least two labels of letters, digits
 // and hyphens whose last label has two or more letters (RFC 5322 §3.4.1,
 // RFC 1035 §2.3.1).
-func hasEmail(s string) bool {
-	for i := 0; i < len(s); i++ {
+func hasEmail(s []byte) bool {
+	for i := bytes.IndexByte(s, '@'); i >= 0 && i < len(s); i++ {
 		if s[i] != '@' || i == 0 || !isLocal(s[i-1]) {
 			continue
 		}
@@ -128,7 +135,7 @@ func hasEmail(s string) bool {
 
 // domainAt reports whether s starts with a dotted domain name whose last
 // label is alphabetic and at least two characters long.
-func domainAt(s string) bool {
+func domainAt(s []byte) bool {
 	labels, cur := 0, 0
 	alpha := true
 	for i := 0; i <= len(s); i++ {
@@ -156,14 +163,17 @@ func domainAt(s string) bool {
 // of whole words. Words are maximal runs of letters and digits; anything
 // else separates them, so "john.smith" and "John  Smith" both match the
 // name "John Smith".
-func (s *Scanner) hasName(folded string) bool {
+func (s *Scanner) hasName(folded []byte) bool {
 	if len(s.names) == 0 {
 		return false
 	}
-	words := strings.FieldsFunc(folded, func(r rune) bool { return !isWord(r) })
-	for i, w := range words {
-		for _, name := range s.names[w] {
-			if i+len(name) <= len(words) && slices.Equal(words[i:i+len(name)], name) {
+	for w, ok := nextWord(folded, 0); ok; w, ok = nextWord(folded, w.end) {
+		first := folded[w.start:w.end]
+		if !s.firstBytes[first[0]] {
+			continue
+		}
+		for _, name := range s.names[string(first)] {
+			if nameAt(folded, w.end, name[1:]) {
 				return true
 			}
 		}
@@ -171,7 +181,55 @@ func (s *Scanner) hasName(folded string) bool {
 	return false
 }
 
-func isWord(r rune) bool   { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+// nameAt reports whether the words of s from offset i on start with rest.
+func nameAt(s []byte, i int, rest []string) bool {
+	for _, want := range rest {
+		w, ok := nextWord(s, i)
+		if !ok || string(s[w.start:w.end]) != want {
+			return false
+		}
+		i = w.end
+	}
+	return true
+}
+
+// nextWord returns the first word of s at or after offset i: a maximal
+// run of Unicode letters and digits.
+func nextWord(s []byte, i int) (span, bool) {
+	start := -1
+	for i < len(s) {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(s[i:])
+		}
+		switch word := isWord(r); {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			return span{start, i}, true
+		}
+		i += n
+	}
+	return span{start, len(s)}, start >= 0
+}
+
+func countDigits(s []byte) int {
+	n := 0
+	for _, c := range s {
+		if isDigit(c) {
+			n++
+		}
+	}
+	return n
+}
+
+func isWord(r rune) bool {
+	if r < utf8.RuneSelf {
+		return isLetter(byte(r)) || isDigit(byte(r))
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isSep(c byte) bool    { return c == ' ' || c == '-' }
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

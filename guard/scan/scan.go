@@ -32,10 +32,7 @@ package scan
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -72,8 +69,9 @@ var ErrMalformed = errors.New("malformed JSON")
 // Scanner holds the configured word lists. A Scanner is immutable after
 // New and safe for concurrent use.
 type Scanner struct {
-	names map[string][][]string // folded names, split into words, by first word
-	dirty []string              // folded dirty words
+	names      map[string][][]string // folded names, split into words, by first word
+	firstBytes [256]bool             // first bytes of the names' first words
+	dirty      [][]byte              // folded dirty words
 }
 
 // New returns a scanner for the given personal names and dirty words. Empty
@@ -81,57 +79,75 @@ type Scanner struct {
 func New(names, dirtyWords []string) *Scanner {
 	s := &Scanner{names: map[string][][]string{}}
 	for _, n := range names {
-		w := strings.FieldsFunc(fold(n), func(r rune) bool { return !isWord(r) })
+		w := strings.FieldsFunc(foldString(n), func(r rune) bool { return !isWord(r) })
 		if len(w) > 0 {
 			s.names[w[0]] = append(s.names[w[0]], w)
+			s.firstBytes[w[0][0]] = true
 		}
 	}
 	for _, w := range dirtyWords {
-		if f := fold(strings.TrimSpace(w)); f != "" {
-			s.dirty = append(s.dirty, f)
+		if f := foldString(strings.TrimSpace(w)); f != "" {
+			s.dirty = append(s.dirty, []byte(f))
 		}
 	}
 	return s
 }
 
-// Entry scans one encoded JSON value and returns every finding, in document
-// order. It returns ErrMalformed for input that is not exactly one JSON
-// value or nests deeper than MaxDepth; invalid UTF-8 is a finding
+// Entry scans one encoded JSON value (RFC 8259) and returns every finding,
+// in document order. It returns ErrMalformed for input that is not exactly
+// one JSON value or nests deeper than MaxDepth; invalid UTF-8 is a finding
 // (RuleEncoding), not an error, so callers treat both as a rejection.
 func (s *Scanner) Entry(raw []byte) ([]Finding, error) {
 	if !utf8.Valid(raw) {
 		return []Finding{{Rule: RuleEncoding, Path: "$"}}, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	w := walker{s: s, dec: dec}
-	if err := w.value("", 0); err != nil {
+	w := walkers.Get().(*walker)
+	defer w.release()
+	w.s, w.in = s, raw
+	if err := w.document(); err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: trailing data", ErrMalformed)
 	}
 	return w.found, nil
 }
 
 // Text scans one decoded string as if it were the value at path.
 func (s *Scanner) Text(path, text string) []Finding {
-	if !utf8.ValidString(text) {
-		return []Finding{{Rule: RuleEncoding, Path: path}}
+	var sc scratch
+	return s.appendText(nil, &sc, []byte(text), fixedPath(path))
+}
+
+// pather names the field being scanned. Its path is built only when there
+// is a finding.
+type pather interface{ path() string }
+
+// fixedPath is a path known in advance.
+type fixedPath string
+
+func (p fixedPath) path() string { return string(p) }
+
+// appendText appends the findings in text to out, in rule order.
+func (s *Scanner) appendText(out []Finding, sc *scratch, text []byte, at pather) []Finding {
+	if !utf8.Valid(text) {
+		return append(out, Finding{Rule: RuleEncoding, Path: at.path()})
 	}
 	if opaque(text) {
-		return nil
+		return out
 	}
-	var out []Finding
-	add := func(r Rule) { out = append(out, Finding{Rule: r, Path: path}) }
-	folded := fold(text)
+	folded := sc.fold(text)
+	var p string
+	add := func(r Rule) {
+		if p == "" {
+			p = at.path()
+		}
+		out = append(out, Finding{Rule: r, Path: p})
+	}
 	for _, w := range s.dirty {
-		if strings.Contains(folded, w) {
+		if bytes.Contains(folded, w) {
 			add(RuleDirtyWord)
 			break
 		}
 	}
-	if hasCardNumber(text) {
+	if hasCardNumber(text, &sc.spans) {
 		add(RuleCard)
 	}
 	if hasSSN(text) {
@@ -146,17 +162,41 @@ func (s *Scanner) Text(path, text string) []Finding {
 	return out
 }
 
-// fold returns s in the case-insensitive form used for matching.
-func fold(s string) string { return strings.ToLower(strings.ToUpper(s)) }
+// scratch is reusable working memory for scanning one text at a time.
+type scratch struct {
+	folded []byte
+	spans  []span
+}
+
+// fold returns text in the case-insensitive form used for matching: upper
+// case, then lower case (Unicode simple case mapping). ASCII text, the
+// common case, is folded into sc's buffer without allocating.
+func (sc *scratch) fold(text []byte) []byte {
+	for _, c := range text {
+		if c >= utf8.RuneSelf {
+			return bytes.ToLower(bytes.ToUpper(text))
+		}
+	}
+	sc.folded = append(sc.folded[:0], text...)
+	for i, c := range sc.folded {
+		if 'A' <= c && c <= 'Z' {
+			sc.folded[i] = c + 'a' - 'A'
+		}
+	}
+	return sc.folded
+}
+
+// foldString is fold for configuration strings.
+func foldString(s string) string { return strings.ToLower(strings.ToUpper(s)) }
 
 // opaque reports whether s is a commitment or a bare SHA-256 hex digest.
-func opaque(s string) bool {
-	s = strings.TrimPrefix(s, "c1:")
+func opaque(s []byte) bool {
+	s = bytes.TrimPrefix(s, []byte("c1:"))
 	if len(s) != 64 {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if !isHex(s[i]) {
+	for _, c := range s {
+		if !isHex(c) {
 			return false
 		}
 	}

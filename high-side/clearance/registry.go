@@ -101,7 +101,8 @@ func (r *Registry) Check(subjectID string, want entry.Label, action string) erro
 	if !ok {
 		return deny(ErrUnknownAction, "no rule for this action")
 	}
-	if len(rule.Roles) > 0 && !slices.ContainsFunc(rule.Roles, func(role string) bool { return slices.Contains(s.Roles, role) }) {
+	holds := func(role string) bool { return slices.Contains(s.Roles, role) }
+	if len(rule.Roles) > 0 && !slices.ContainsFunc(rule.Roles, holds) {
 		return deny(ErrRole, "needs one of %s, has %s", strings.Join(rule.Roles, ","), listOrNone(s.Roles))
 	}
 	if err := want.Validate(); err != nil {
@@ -212,7 +213,10 @@ func (r *Registry) addSubject(s subjectFile) error {
 			return fmt.Errorf("subject %q: undefined barrier %q", s.ID, b)
 		}
 	}
-	r.subjects[s.ID] = Subject{ID: s.ID, Clearance: s.Clearance.Label, Roles: slices.Clone(s.Roles), Barriers: slices.Clone(s.Barriers)}
+	r.subjects[s.ID] = Subject{
+		ID: s.ID, Clearance: s.Clearance.Label,
+		Roles: slices.Clone(s.Roles), Barriers: slices.Clone(s.Barriers),
+	}
 	return nil
 }
 

@@ -14,6 +14,8 @@
 //	GET /api/reports            dates with reports and their files
 //	GET /api/reports/{date}.json (or .csv) one report
 //	GET /api/guard-log          guard log lines, same filters, plus limit
+//	GET /api/bundles            signed report bundles and their files
+//	GET /bundles/{bundle}/{file} one file of a bundle, as a download
 //
 // Every response carries a strict Content-Security-Policy (self only, no
 // inline script or style, no framing) and the usual hardening headers.

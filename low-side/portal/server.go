@@ -24,6 +24,10 @@ type Config struct {
 	// Verify, when set, re-verifies the signatures of a checkpoint note
 	// with the published keys; the overview shows its verdict.
 	Verify func(note []byte) error
+	// Bundles, when set, is the folder of signed report bundles
+	// (bastion-report bundle --out) listed at /api/bundles and served at
+	// /bundles/{bundle}/{file}.
+	Bundles string
 	// Logger receives lifecycle and access lines; nil discards.
 	Logger *slog.Logger
 	// AccessLog, when set, receives one JSON line per request.
@@ -92,5 +96,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/reports", s.only(areaEvidence, s.apiReports))
 	m.HandleFunc("GET /api/reports/{name}", s.only(areaEvidence, s.apiReport))
 	m.HandleFunc("GET /api/guard-log", s.only(areaGuard, s.apiGuardLog))
+	m.HandleFunc("GET /api/bundles", s.only(areaEvidence, s.apiBundles))
+	m.HandleFunc("GET /bundles/{bundle}/{file}", s.only(areaEvidence, s.bundleFile))
 	return m
 }

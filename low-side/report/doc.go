@@ -20,4 +20,10 @@
 // releasable entry in ledger order (the ledger is appended in time order);
 // withheld entries before the first releasable one are counted on the first
 // date that appears.
+//
+// The regulatory reports of one date (FINRA CAT order events, the SEC Rule
+// 15c3-5 control report, the surveillance summary and the audit-integrity
+// attestation) are made by CollectDay, which reads every batch once and
+// keeps the day's entries and the CAT order book, then Build, which renders
+// each kind as files; package bastion/low-side/bundle signs them.
 package report

@@ -108,6 +108,13 @@ func batchSeq(name string) (uint64, bool) {
 // an error naming the file if it cannot be read, is over MaxBatchFileSize,
 // does not parse, or carries another sequence than its name.
 func (d ExportDir) ReadBatch(seq uint64) (*Batch, error) {
+	_, b, err := d.ReadBatchRaw(seq)
+	return b, err
+}
+
+// ReadBatchRaw is ReadBatch that also returns the file's raw bytes, which
+// the archive hash chain covers (see bastion/guard/export.NextChain).
+func (d ExportDir) ReadBatchRaw(seq uint64) ([]byte, *Batch, error) {
 	path := d.BatchPath(seq)
 	parse := d.Parse
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -115,19 +122,19 @@ func (d ExportDir) ReadBatch(seq uint64) (*Batch, error) {
 	}
 	raw, err := readLimited(path, MaxBatchFileSize)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if parse == nil {
-		return nil, errors.New("no batch parser configured")
+		return nil, nil, errors.New("no batch parser configured")
 	}
 	b, err := parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("batch %s: %w", filepath.Base(path), err)
+		return nil, nil, fmt.Errorf("batch %s: %w", filepath.Base(path), err)
 	}
 	if b.Seq != seq {
-		return nil, fmt.Errorf("batch %s: carries sequence %d", filepath.Base(path), b.Seq)
+		return nil, nil, fmt.Errorf("batch %s: carries sequence %d", filepath.Base(path), b.Seq)
 	}
-	return b, nil
+	return raw, b, nil
 }
 
 // Checkpoint reads the raw latest checkpoint note.

@@ -4,8 +4,8 @@
 set -euo pipefail
 
 need_run=(softhsm2 nftables iproute2)
-need_test=(softhsm2 nftables iproute2 chromium poppler-utils)
-need_bench=(softhsm2 nftables iproute2 udpcast iperf3)
+need_test=(softhsm2 nftables iproute2 chromium poppler-utils bzip2)
+need_bench=(softhsm2 nftables iproute2 udpcast iperf3 bzip2)
 
 case "${1:-test}" in
 run) want=("${need_run[@]}") ;;

@@ -40,6 +40,7 @@ import (
 // options are the command-line flags.
 type options struct {
 	export, guardLog, listen, reportsDir, accessLog string
+	bundlesDir                                      string
 	poll                                            time.Duration
 	rate                                            float64
 	login                                           loginOptions
@@ -70,6 +71,7 @@ func command() *cobra.Command {
 	f.StringVar(&o.guardLog, "guard-log", "", "guard log file (required)")
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8443", "loopback address to serve on")
 	f.StringVar(&o.reportsDir, "reports-dir", "", "directory the daily reports are written to (required)")
+	f.StringVar(&o.bundlesDir, "bundles-dir", "", "folder of signed report bundles to list and serve (bastion-report bundle --out)")
 	f.StringVar(&o.accessLog, "access-log", "", "access log file (default portal-access.log beside --reports-dir)")
 	f.DurationVar(&o.poll, "poll", time.Second, "how often the export directory is checked for new batches")
 	f.Float64Var(&o.rate, "rate", portal.DefaultRate.PerSecond, "requests per second allowed per client")
@@ -110,7 +112,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	srv := &http.Server{
 		Addr: o.listen,
 		Handler: portal.New(portal.Config{
-			Export: exp, Dir: dir, GuardLog: guardlog.New(o.guardLog, 0),
+			Export: exp, Dir: dir, GuardLog: guardlog.New(o.guardLog, 0), Bundles: o.bundlesDir,
 			Logger: log, AccessLog: access, Auth: auth,
 			Rate: portal.Rate{PerSecond: o.rate, Burst: max(1, int(3*o.rate))},
 		}),

@@ -4,6 +4,7 @@
 // the batch sequence and every full entry's schema.
 //
 //	bastion-verify archive DIR --key high-side.pub [--json]
+//	bastion-verify bundle DIR --key guard-report.pub [--previous DIR] [--json]
 //
 // Exit codes: 0 all verified, 1 a problem was found, 2 usage error or
 // unreadable key, 3 the directory or a file could not be read. Results go
@@ -43,7 +44,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	root := &cobra.Command{Use: "bastion-verify", Short: "Verify Bastion audit archives offline",
 		SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(archiveCommand(stdout))
+	root.AddCommand(archiveCommand(stdout), bundleCommand(stdout))
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

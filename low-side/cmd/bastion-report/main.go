@@ -1,0 +1,69 @@
+// Command bastion-report makes the low side's regulatory reports as signed
+// bundles from the guard's export directory, and the key that signs them.
+//
+//	bastion-report keygen --key guard-report.key --pub guard-report.pub [--name guard-report]
+//	bastion-report bundle --export DIR --date YYYY-MM-DD --key guard-report.key --out DIR \
+//	    [--kind cat,15c3-5,surveillance,attestation] [--high-side-key FILE] \
+//	    [--cat-submitter ID] [--cat-imid IMID] [--cat-destination MIC] [--cat-destination-type T]
+//
+// bundle writes one folder per report kind, OUT/<kind>-<date>, and prints
+// each folder's path on stdout. A bundle that exists is never replaced.
+// The attestation verifies the whole export directory first, with the high
+// side's key from EXPORT/keys (or --high-side-key). Exit codes: 0 every
+// bundle written, 1 a bundle failed (the others are still written),
+// 2 usage error.
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError marks an error in the command line.
+type usageError struct{ error }
+
+// run executes the command line and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	root := &cobra.Command{Use: "bastion-report", Short: "Make signed regulatory report bundles",
+		SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(bundleCommand(stdout, log), keygenCommand(stdout))
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "bastion-report:", err)
+	if _, ok := err.(usageError); ok {
+		return 2
+	}
+	return 1
+}
+
+func keygenCommand(stdout io.Writer) *cobra.Command {
+	var keyFile, pubFile, name string
+	c := &cobra.Command{
+		Use:   "keygen --key FILE --pub FILE",
+		Short: "Generate the guard's report-signing key (private file mode 0600)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return keygen(stdout, keyFile, pubFile, name)
+		},
+	}
+	c.Flags().StringVar(&keyFile, "key", "", "private key file to create, mode 0600 (required)")
+	c.Flags().StringVar(&pubFile, "pub", "", "published key file to create (required)")
+	c.Flags().StringVar(&name, "name", "guard-report", "key name")
+	c.MarkFlagRequired("key")
+	c.MarkFlagRequired("pub")
+	return c
+}

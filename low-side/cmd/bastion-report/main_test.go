@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"bastion/guard"
+	"bastion/guard/export"
+	"bastion/guard/guardtest"
+	"bastion/low-side/report"
+	"bastion/low-side/report/reporttest"
+	"bastion/low-side/verify"
+	"bastion/shared/entry"
+)
+
+// guardExport runs the regulatory fixture through a real guard in three
+// signed batches and returns the export directory.
+func guardExport(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("bzip2"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("bzip2 is not installed (Debian package bzip2)")
+		}
+		t.Skip("bzip2 is not installed")
+	}
+	dir := t.TempDir()
+	hs := guardtest.New(t, "link-1")
+	keyFile := filepath.Join(dir, "high-side.pub")
+	os.WriteFile(keyFile, hs.KeyText(), 0o644)
+	cfg := &guard.Config{Link: "link-1", HighSideKeyFile: keyFile, ReleaseLabel: "confidential/trading",
+		StateDir: filepath.Join(dir, "state"), ExportDir: filepath.Join(dir, "export")}
+	g, err := guard.Open(cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	entries := reporttest.RegulatoryDays()
+	for _, cut := range [][2]int{{0, 7}, {7, 11}, {11, len(entries)}} {
+		for _, e := range entries[cut[0]:cut[1]] {
+			if e == nil {
+				hs.AppendHidden(t, guardtest.Order(t, 99, entry.NewLabel(entry.Secret)))
+				continue
+			}
+			hs.Append(t, e)
+		}
+		seq, raw := hs.Next(t)
+		if out, err := g.Submit(seq, raw); err != nil || out == guard.Rejected {
+			t.Fatalf("Submit(%d) = %v, %v", seq, out, err)
+		}
+	}
+	return cfg.ExportDir
+}
+
+func runCmd(t *testing.T, want int, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(args, &out, &errb); code != want {
+		t.Fatalf("bastion-report %v = %d, want %d\nstdout: %s\nstderr: %s", args, code, want, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+func TestBundleEndToEnd(t *testing.T) {
+	exp := guardExport(t)
+	tmp := t.TempDir()
+	key, pub, out := filepath.Join(tmp, "guard-report.key"), filepath.Join(tmp, "guard-report.pub"), filepath.Join(tmp, "bundles")
+	runCmd(t, 0, "keygen", "--key", key, "--pub", pub)
+	runCmd(t, 1, "keygen", "--key", key, "--pub", pub+"2") // never replaces a key
+
+	for _, date := range []string{reporttest.Day1, reporttest.Day2} {
+		got := runCmd(t, 0, "bundle", "--export", exp, "--date", date, "--key", key, "--out", out)
+		if n := strings.Count(got, "\n"); n != len(report.Kinds) {
+			t.Fatalf("bundle printed %d paths, want %d:\n%s", n, len(report.Kinds), got)
+		}
+	}
+	pubText, _ := os.ReadFile(pub)
+	name, pk, err := verify.ParseBundleKey(pubText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range report.Kinds {
+		prev := filepath.Join(out, string(k)+"-"+reporttest.Day1)
+		r, err := verify.Bundle(filepath.Join(out, string(k)+"-"+reporttest.Day2), name, pk, prev)
+		if err != nil || !r.OK() {
+			t.Fatalf("verify %s: %v %v", k, err, r.Problems)
+		}
+	}
+
+	// The Day2 bundle ends with the last batch: its chain hash is the
+	// guard's published chain head.
+	b, _ := os.ReadFile(filepath.Join(exp, export.ChainHeadFile))
+	head, err := export.ParseChainHead(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := verify.Bundle(filepath.Join(out, "attestation-"+reporttest.Day2), name, pk, "")
+	if r.Manifest.ChainHead != hex.EncodeToString(head.Chain[:]) {
+		t.Errorf("manifest chain %s, guard chain head %x", r.Manifest.ChainHead, head.Chain)
+	}
+	var a report.Attestation
+	js, _ := os.ReadFile(filepath.Join(out, "attestation-"+reporttest.Day1, "attestation-"+reporttest.Day1+".json"))
+	if err := json.Unmarshal(js, &a); err != nil {
+		t.Fatal(err)
+	}
+	if !a.SelfCheck.OK || a.SelfCheck.Batches != 3 || a.SelfCheck.LedgerSize != 14 {
+		t.Errorf("self check = %+v, want OK over 3 batches, ledger size 14", a.SelfCheck)
+	}
+
+	// A bundle that exists is not replaced.
+	runCmd(t, 1, "bundle", "--export", exp, "--date", reporttest.Day1, "--key", key, "--out", out, "--kind", "cat")
+}
+
+func TestBundleUsage(t *testing.T) {
+	tmp := t.TempDir()
+	key := filepath.Join(tmp, "k")
+	runCmd(t, 0, "keygen", "--key", key, "--pub", filepath.Join(tmp, "p"))
+	runCmd(t, 2, "bundle", "--export", tmp, "--date", "2012-06-21", "--key", key, "--out", tmp, "--kind", "basel")
+	os.Chmod(key, 0o644)
+	runCmd(t, 2, "bundle", "--export", tmp, "--date", "2012-06-21", "--key", key, "--out", tmp)
+}
