@@ -66,18 +66,25 @@ type CeremonyResult struct {
 	SealedSeedFile string   `json:"sealed_seed_file"`
 	ShareFiles     []string `json:"share_files"`
 	CommitmentFile string   `json:"commitment_file"`
-	Created        string   `json:"created"`
+	// ECBackupFile is keys/<name>.ecwrap, the KEK-wrapped ECDSA key that
+	// recovery restores (WrappedKey).
+	ECBackupFile string `json:"ec_backup_file,omitempty"`
+	Created      string `json:"created"`
+	// Recovered is when the directory was rebuilt by a Recovery (RFC 3339,
+	// UTC); empty for an original ceremony, whose time Created keeps.
+	Recovered string `json:"recovered,omitempty"`
 }
 
 // ceremonyRun is the state of one ceremony while it runs.
 type ceremonyRun struct {
 	Ceremony
-	mods     []*pkcs11.Ctx // per token; the same value when they share one
-	res      *CeremonyResult
-	labels   []string
-	pins     []string
-	sessions []pkcs11.SessionHandle
-	keks     []pkcs11.ObjectHandle
+	mods      []*pkcs11.Ctx // per token; the same value when they share one
+	res       *CeremonyResult
+	labels    []string
+	pins      []string
+	sessions  []pkcs11.SessionHandle
+	keks      []pkcs11.ObjectHandle
+	ecWrapped []byte // the EC key wrapped under the KEK, see WrappedKey
 }
 
 // Run performs the ceremony. It refuses with ErrCeremonyExists when Dir is

@@ -34,6 +34,9 @@ func (r *ceremonyRun) makeKeys() error {
 			return fmt.Errorf("token %s: cloned public key differs (%v)", r.labels[i], err)
 		}
 	}
+	if err := r.wrapECKeyBackup(key); err != nil {
+		return err
+	}
 	for i := range r.sessions {
 		if err := lockKey(r.mods[i], r.sessions[i], copies[i]); err != nil {
 			return fmt.Errorf("token %s: %w", r.labels[i], err)
@@ -74,6 +77,9 @@ func (r *ceremonyRun) sealSeed(ecPub *ecdsa.PublicKey) error {
 	r.res.PublicKeyFile = filepath.Join(r.Dir, "keys", r.KeyName+".pub")
 	r.res.SealedSeedFile = filepath.Join(r.Dir, "keys", r.KeyName+".seal")
 	if err := writeFile(r.res.PublicKeyFile, hybrid.MarshalPublicKeyText(r.KeyName, pub), 0o644); err != nil {
+		return err
+	}
+	if err := r.writeECKeyBackup(id); err != nil {
 		return err
 	}
 	return writeFile(r.res.SealedSeedFile, sealed.Marshal(), 0o600)

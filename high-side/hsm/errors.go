@@ -38,6 +38,13 @@ var (
 	// ErrQuarantined is wrapped in the error about a token whose KEK or
 	// public keys differ from its peers'; the pool never uses it again.
 	ErrQuarantined = errors.New("HSM token quarantined: its keys differ from its peers'")
+	// ErrBadWrappedKey is returned for an EC key backup file that cannot be
+	// parsed, or that belongs to another key.
+	ErrBadWrappedKey = errors.New("malformed wrapped EC key file")
+	// ErrBadCeremonyRecord is returned by Recovery and Migration when the
+	// public files of a ceremony directory are missing, malformed or
+	// disagree with each other.
+	ErrBadCeremonyRecord = errors.New("bad ceremony record")
 	// ErrClosed is returned by a Pool used after Close.
 	ErrClosed = errors.New("HSM pool is closed")
 )

@@ -55,15 +55,22 @@ var ErrNoBatches = errors.New("not an export directory")
 // files against the end of the replay. Problems go in the report; the
 // error is non-nil only when dir cannot be listed.
 func Archive(dir string, key *Key, limits batch.Limits) (*Report, error) {
+	return ArchiveRing(dir, key.Ring(), limits)
+}
+
+// ArchiveRing is Archive with a key ring: each checkpoint and batch is
+// checked with the key valid at its ledger size (KeyRing). The report's
+// Key describes the ring (KeyRing.String).
+func ArchiveRing(dir string, ring *KeyRing, limits batch.Limits) (*Report, error) {
 	list, err := export.ListBatches(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoBatches, err)
 	}
-	rep := &Report{Dir: dir, Key: key.Name, Problems: []Problem{}}
+	rep := &Report{Dir: dir, Key: ring.String(), Problems: []Problem{}}
 	for _, name := range list.Other {
 		rep.add(problem(KindName, 0, "unexpected file %s in %s", name, export.BatchesDir))
 	}
-	rp := NewReplay(key, limits)
+	rp := NewRingReplay(ring, limits)
 	for i, f := range list.Files {
 		if i > 0 && list.Files[i-1].Seq == f.Seq {
 			rep.add(problem(KindOrder, f.Seq, "batch %d is both published and withheld", f.Seq))
@@ -96,7 +103,7 @@ func checkHead(dir string, rp *Replay) []Problem {
 	case err != nil:
 		ps = append(ps, problem(KindIO, 0, "%v", err))
 	default:
-		cp, err := rp.key.Open(note)
+		cp, err := rp.ring.Open(note)
 		if err != nil {
 			ps = append(ps, problem(KindHead, h.Seq, "published checkpoint does not open: %v", err))
 		} else if cp.Size != h.Size || cp.Root != h.Root {

@@ -4,7 +4,6 @@ import (
 	"bastion/guard/export"
 	"bastion/shared/batch"
 	"bastion/shared/checkpoint"
-	"bastion/shared/entry"
 	"bastion/shared/merkle"
 )
 
@@ -12,7 +11,7 @@ import (
 // each against what came before. The zero value is not usable; call
 // NewReplay. A Replay is not safe for concurrent use.
 type Replay struct {
-	key    *Key
+	ring   *KeyRing
 	limits batch.Limits
 
 	link     string                // link of the first batch
@@ -27,9 +26,16 @@ type Replay struct {
 	nEntries uint64 // full entries parsed
 }
 
-// NewReplay returns a Replay at the empty ledger.
+// NewReplay returns a Replay at the empty ledger that checks every
+// signature with k.
 func NewReplay(k *Key, limits batch.Limits) *Replay {
-	return &Replay{key: k, limits: limits, treeOK: true, chain: export.GenesisChain(),
+	return NewRingReplay(k.Ring(), limits)
+}
+
+// NewRingReplay returns a Replay at the empty ledger that checks each
+// signature with the key of ring valid at the record's ledger size.
+func NewRingReplay(ring *KeyRing, limits batch.Limits) *Replay {
+	return &Replay{ring: ring, limits: limits, treeOK: true, chain: export.GenesisChain(),
 		prev: checkpoint.Checkpoint{Root: merkle.EmptyRoot()}}
 }
 
@@ -70,7 +76,7 @@ type step struct {
 // checkpoint when that opens.
 func (r *Replay) advance(s *step) []Problem {
 	var ps []Problem
-	next, err := r.key.Open(s.note)
+	next, err := r.ring.Open(s.note)
 	if err != nil {
 		r.treeOK, r.resync = false, true
 		return append(ps, problem(KindCheckpoint, s.seq, "new checkpoint: %v", err))
@@ -106,7 +112,7 @@ func (r *Replay) openPrev(s *step) (checkpoint.Checkpoint, error) {
 	if len(s.prevNote) == 0 && s.first == 0 {
 		return checkpoint.Checkpoint{Origin: r.prev.Origin, Root: merkle.EmptyRoot()}, nil
 	}
-	return r.key.Open(s.prevNote)
+	return r.ring.Open(s.prevNote)
 }
 
 // recompute appends the leaves and compares the root with next.
@@ -141,21 +147,30 @@ func (r *Replay) batch(f export.File, raw []byte, ps []Problem) (*step, []Proble
 	} else if b.Link != r.link {
 		ps = append(ps, problem(KindFormat, f.Seq, "link %q, earlier batches %q", b.Link, r.link))
 	}
-	if _, err := batch.Verify(raw, r.limits, r.key.Public); err != nil {
+
+	// The signature is checked while the entries are parsed.
+	sig := make(chan error, 1)
+	go func() {
+		sig <- r.ring.verifyBatch(raw, r.limits, b.End())
+	}()
+	entries := r.entries(b)
+	if err := <-sig; err != nil {
 		ps = append(ps, problem(KindSignature, f.Seq, "%v", err))
 	}
-	ps = append(ps, r.entries(b)...)
+	ps = append(ps, entries...)
 	return &step{seq: f.Seq, first: b.First, prevNote: b.Prev, note: b.Checkpoint,
 		proof: b.Proof, leaves: b.LeafHashes()}, ps
 }
 
-// entries parses every full entry; the first failure is named by index.
+// entries parses every full entry, a large batch on every CPU, and counts
+// those before the first failure, which is named by index.
 func (r *Replay) entries(b *batch.Batch) []Problem {
+	errs := parseEntries(b.Items)
 	for i, it := range b.Items {
 		if it.Entry == nil {
 			continue
 		}
-		if _, err := entry.Parse(it.Entry); err != nil {
+		if err := errs[i]; err != nil {
 			p := problem(KindEntry, b.Seq, "%v", err)
 			p.Index = int64(b.First) + int64(i)
 			return []Problem{p}

@@ -42,7 +42,7 @@ func init() {
 	initCmd.MarkFlagRequired("dir")
 
 	ceremony := &cobra.Command{Use: "ceremony", Short: "Run key ceremonies"}
-	ceremony.AddCommand(initCmd)
+	ceremony.AddCommand(initCmd, recoverCommand())
 	root.AddCommand(ceremony)
 }
 

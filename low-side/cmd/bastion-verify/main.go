@@ -3,8 +3,13 @@
 // checkpoints and consistency proofs, every leaf hash up to the final root,
 // the batch sequence and every full entry's schema.
 //
-//	bastion-verify archive DIR --key high-side.pub [--json]
+//	bastion-verify archive DIR --key high-side.pub [--transition FILE]... [--json]
 //	bastion-verify bundle DIR --key guard-report.pub [--previous DIR] [--json]
+//
+// With --transition, each checkpoint and batch is checked with the key
+// valid at its ledger size: the published key up to the first transition
+// statement's effective size, then each statement's new key (see
+// verify.KeyRing).
 //
 // Exit codes: 0 all verified, 1 a problem was found, 2 usage error or
 // unreadable key, 3 the directory or a file could not be read. Results go
@@ -65,31 +70,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func archiveCommand(stdout io.Writer) *cobra.Command {
 	var keyFile string
+	var transitions []string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "archive DIR --key FILE",
+		Use:   "archive DIR --key FILE [--transition FILE]...",
 		Short: "Verify every batch, checkpoint and leaf of an export directory",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return verifyArchive(stdout, args[0], keyFile, asJSON)
+			return verifyArchive(stdout, args[0], keyFile, transitions, asJSON)
 		},
 	}
 	c.Flags().StringVar(&keyFile, "key", "", "the high side's published key file (required)")
+	c.Flags().StringArrayVar(&transitions, "transition", nil,
+		"a signed key transition statement (repeatable, any order)")
 	c.Flags().BoolVar(&asJSON, "json", false, "write the report as JSON")
 	c.MarkFlagRequired("key")
 	return c
 }
 
-func verifyArchive(stdout io.Writer, dir, keyFile string, asJSON bool) error {
-	text, err := os.ReadFile(keyFile)
-	if err != nil {
-		return &exitError{verify.ExitUsage, fmt.Errorf("failed to read key: %w", err)}
-	}
-	key, err := verify.ParseKey(text)
+func verifyArchive(stdout io.Writer, dir, keyFile string, transitions []string, asJSON bool) error {
+	ring, err := loadRing(keyFile, transitions)
 	if err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
-	rep, err := verify.Archive(dir, key, batch.Limits{})
+	rep, err := verify.ArchiveRing(dir, ring, batch.Limits{})
 	if err != nil {
 		return &exitError{verify.ExitIO, err}
 	}
