@@ -5,12 +5,13 @@ STATE    ?=
 ONCE     ?=
 FUZZTIME ?= 3000x
 SIZE     ?= 200
+RATE     ?= 5000
 BASTION_DATA ?= $(abspath $(CURDIR)/../shared/data)
 export BASTION_DATA
 
 CMDS := ./high-side/cmd/... ./low-side/cmd/... ./guard/cmd/... ./diode/cmd/... ./test/appliance/cmd/...
 
-.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto bench-diode bench-monitor bench-guard test-rig lint clean
+.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto bench-diode bench-monitor bench-guard bench-ledger bench-e2e test-rig lint clean
 
 all: build
 
@@ -78,6 +79,20 @@ bench-monitor:
 bench-guard:
 	@mkdir -p bench-results
 	$(GO) run ./test/bench/guard -out bench-results/guard.json
+
+## bench-ledger: entries/s, ack and checkpoint latency, verification rate through
+## the three-node appliance (fsync on) -> bench-results/ledger.json
+bench-ledger: build
+	@test/scripts/deps.sh run
+	@mkdir -p bench-results
+	$(GO) run ./test/bench/ledger --bin $(BIN) --out bench-results/ledger.json
+
+## bench-e2e: ack latency of single orders paced at RATE/s through the
+## appliance -> bench-results/e2e.json
+bench-e2e: build
+	@test/scripts/deps.sh run
+	@mkdir -p bench-results
+	$(GO) run ./test/bench/e2e --bin $(BIN) --rate $(RATE) --out bench-results/e2e.json
 
 ## lint: formatting and vet
 lint:

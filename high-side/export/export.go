@@ -130,14 +130,23 @@ func (e *Exporter) Notify() {
 
 // Run exports until ctx ends: first the resend of recent batches, then a
 // round whenever entries were applied, at most Interval after they were.
+//
+// Building, signing and sending a batch run on a second goroutine, in
+// sequence order, so that the next checkpoint is signed and committed
+// while the last batch is still on the wire. At most Resend batches are
+// ever committed and not yet sent, so a leader that stops leaves none that
+// its successor's resend of recent batches does not cover.
 func (e *Exporter) Run(ctx context.Context) error {
 	if err := e.resendRecent(ctx); err != nil {
 		e.log.WarnContext(ctx, "resend of recent batches failed", slog.Any("error", err))
 	}
+	deliver, stop := e.pipeline(ctx)
+	defer stop()
+
 	tick := time.NewTicker(e.cfg.Interval)
 	defer tick.Stop()
 	for {
-		if err := e.drain(ctx); err != nil {
+		if err := e.drain(ctx, deliver); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -158,18 +167,74 @@ func (e *Exporter) Run(ctx context.Context) error {
 	}
 }
 
-// drain exports rounds until the cursor reaches the ledger's size.
-func (e *Exporter) drain(ctx context.Context) error {
+// outgoing is a committed record whose batch is still to be sent, with
+// the checkpoint of the record before it.
+type outgoing struct {
+	rec  Record
+	prev []byte
+}
+
+// pipeline starts the send goroutine and returns what queues a record for
+// it and what stops it. One batch is sent while up to Resend-2 wait and
+// one more round is committed; with Resend below 2 batches are sent
+// within the round.
+func (e *Exporter) pipeline(ctx context.Context) (deliverFunc, func()) {
+	if e.cfg.Resend < 2 {
+		return e.send, func() {}
+	}
+	queue := make(chan outgoing, e.cfg.Resend-2)
+	done := make(chan struct{})
+	go e.sendLoop(ctx, queue, done)
+	enqueue := func(ctx context.Context, rec Record, prev []byte) error {
+		select {
+		case queue <- outgoing{rec: rec, prev: prev}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return enqueue, func() { close(queue); <-done }
+}
+
+// sendLoop builds and sends the queued batches in order until the queue is
+// closed. A batch that fails is logged and left to the resend of recent
+// batches by the next leader or term, as when a leader stops between
+// committing and sending.
+func (e *Exporter) sendLoop(ctx context.Context, queue <-chan outgoing, done chan<- struct{}) {
+	defer close(done)
+	for o := range queue {
+		if ctx.Err() != nil {
+			continue
+		}
+		if err := e.send(ctx, o.rec, o.prev); err != nil && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "export round failed", slog.Any("error", err))
+		}
+	}
+}
+
+// drain exports rounds until the cursor reaches the ledger's size, handing
+// each committed record to deliver.
+func (e *Exporter) drain(ctx context.Context, deliver deliverFunc) error {
 	for {
-		more, err := e.Round(ctx)
+		more, err := e.round(ctx, deliver)
 		if err != nil || !more {
 			return err
 		}
 	}
 }
 
-// Round exports at most one batch. It reports whether entries remain.
+// deliverFunc sends, or queues for sending, the batch of a committed
+// record whose predecessor's checkpoint is prev.
+type deliverFunc func(ctx context.Context, rec Record, prev []byte) error
+
+// Round exports at most one batch and returns once it is sent. It reports
+// whether entries remain.
 func (e *Exporter) Round(ctx context.Context) (more bool, err error) {
+	return e.round(ctx, e.send)
+}
+
+// round signs and commits the next record and hands it to deliver.
+func (e *Exporter) round(ctx context.Context, deliver deliverFunc) (more bool, err error) {
 	last, _, err := e.cursor.Last(e.cfg.Link)
 	if err != nil {
 		return false, fmt.Errorf("failed to read export cursor: %w", err)
@@ -194,7 +259,7 @@ func (e *Exporter) Round(ctx context.Context) (more bool, err error) {
 	}
 
 	// Build the batch from the committed record and send it.
-	if err := e.send(ctx, rec, last.Checkpoint); err != nil {
+	if err := deliver(ctx, rec, last.Checkpoint); err != nil {
 		return false, err
 	}
 	return end < size, nil

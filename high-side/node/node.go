@@ -82,6 +82,12 @@ type Node struct {
 	wg       sync.WaitGroup
 }
 
+// logCacheSize is how many of the newest Raft log entries the leader keeps
+// in memory, so that replicating them to the followers does not read them
+// back from the log file and decode them again. One entry is one command
+// of at most BatchTuning.MaxEntries ledger entries.
+const logCacheSize = 64
+
 // File and directory names inside the data directory.
 const (
 	stateFile   = "state.db"
@@ -161,7 +167,11 @@ func (n *Node) open() error {
 	if err := n.openTransport(hl); err != nil {
 		return err
 	}
-	n.raft, err = raft.NewRaft(n.raftConfig(hl), n.fsm, n.logStore, n.logStore, snaps, n.trans)
+	logs, err := raft.NewLogCache(logCacheSize, n.logStore)
+	if err != nil {
+		return fmt.Errorf("failed to open raft log cache: %w", err)
+	}
+	n.raft, err = raft.NewRaft(n.raftConfig(hl), n.fsm, logs, n.logStore, snaps, n.trans)
 	if err != nil {
 		return fmt.Errorf("failed to start raft: %w", err)
 	}
