@@ -108,7 +108,7 @@ func parseBatch(bt *Batch) ([]*entry.Envelope, *Checkpoint, error) {
 		if it.Entry == nil {
 			continue
 		}
-		env, err := entry.Parse(it.Entry)
+		env, err := entry.Decode(it.Entry)
 		if err != nil {
 			return nil, nil, fmt.Errorf("batch %d, ledger index %d: %w", bt.Seq, bt.First+uint64(i), err)
 		}

@@ -108,7 +108,7 @@ func (c *collector) add(raw []byte, b *Batch) error {
 		if it.Entry == nil {
 			continue
 		}
-		env, err := entry.Parse(it.Entry)
+		env, err := entry.Decode(it.Entry)
 		if err != nil {
 			return fmt.Errorf("batch %d, ledger index %d: %w", b.Seq, b.First+uint64(i), err)
 		}

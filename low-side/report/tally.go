@@ -154,7 +154,7 @@ func nonNilChecks(c []entry.Check) []entry.Check {
 	return slices.Clone(c)
 }
 
-// decodeBody decodes the entry body, already validated by entry.Parse.
+// decodeBody decodes the entry body, already validated by the guard.
 func decodeBody(env *entry.Envelope, v any) error {
 	return json.Unmarshal(env.Body, v)
 }

@@ -130,3 +130,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeAgreesWithParse(t *testing.T) {
+	good, err := sampleOrder(t).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Decode(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ID != p.ID || d.Label.String() != p.Label.String() || string(d.Body) != string(p.Body) ||
+		d.Decision.Outcome != p.Decision.Outcome {
+		t.Errorf("Decode gave %+v, Parse gave %+v", d, p)
+	}
+	for _, bad := range []string{"", `{"v":2,"type":"order"}`, `{"v":1,"type":"exe"}`, `{"v":1,"x":1}`, string(good) + "{}"} {
+		if _, err := Decode([]byte(bad)); err == nil {
+			t.Errorf("Decode(%q) = nil error, want an error", bad)
+		}
+	}
+}

@@ -42,6 +42,7 @@ type options struct {
 	export, guardLog, listen, reportsDir, accessLog string
 	bundlesDir                                      string
 	poll                                            time.Duration
+	reportsEvery                                    time.Duration
 	rate                                            float64
 	login                                           loginOptions
 }
@@ -74,6 +75,8 @@ func command() *cobra.Command {
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "folder of signed report bundles to list and serve (bastion-report bundle --out)")
 	f.StringVar(&o.accessLog, "access-log", "", "access log file (default portal-access.log beside --reports-dir)")
 	f.DurationVar(&o.poll, "poll", time.Second, "how often the export directory is checked for new batches")
+	f.DurationVar(&o.reportsEvery, "reports-every", 5*time.Second,
+		"shortest interval between two rewrites of the report files (the pages are always current)")
 	f.Float64Var(&o.rate, "rate", portal.DefaultRate.PerSecond, "requests per second allowed per client")
 	o.login.flags(f)
 	for _, name := range []string{"export", "guard-log", "reports-dir"} {
@@ -106,8 +109,10 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if _, err := exp.Refresh(); err != nil {
 		log.WarnContext(ctx, "export not fully read", slog.String("error", err.Error()))
 	}
-	publish := func(s *report.Snapshot) { writeReports(ctx, log, o.reportsDir, s) }
-	publish(exp.Snapshot())
+	files := &reportWriter{dir: o.reportsDir, every: o.reportsEvery, log: log}
+	publish := func(s *report.Snapshot) { files.offer(ctx, s) }
+	files.write(ctx, exp.Snapshot())
+	defer files.flush(ctx)
 
 	srv := &http.Server{
 		Addr: o.listen,
