@@ -153,9 +153,22 @@ func (a *Appliance) validate() error {
 	case l.BatchMaxEntries < 1 || l.BatchMaxEntries > 65536:
 		return fmt.Errorf("link.batch_max_entries: %d out of range [1, 65536]", l.BatchMaxEntries)
 	}
-	for _, p := range []int{h.RaftPort, h.GatewayPort, h.FIXPort, a.Guard.Port, a.Guard.MetricsPort, a.Portal.Port} {
-		if p < 0 || p > 65535 {
-			return fmt.Errorf("port %d out of range", p)
+	seen := map[string]bool{}
+	for _, n := range h.Nodes {
+		if n == "" || seen[n] {
+			return fmt.Errorf("high_side.nodes: node name %q empty or listed twice", n)
+		}
+		seen[n] = true
+	}
+	ports := []struct {
+		key  string
+		port int
+	}{{"high_side.raft_port", h.RaftPort}, {"high_side.gateway_port", h.GatewayPort},
+		{"high_side.fix_port", h.FIXPort}, {"guard.port", a.Guard.Port},
+		{"guard.metrics_port", a.Guard.MetricsPort}, {"portal.port", a.Portal.Port}}
+	for _, p := range ports {
+		if p.port < 0 || p.port > 65535 {
+			return fmt.Errorf("%s: port %d out of range [0, 65535]", p.key, p.port)
 		}
 	}
 	if _, err := entry.ParseLabel(a.Release.Label); err != nil {

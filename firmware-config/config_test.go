@@ -26,6 +26,7 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"misplaced key", "[portal]\nloss = 0.1\n", `unknown key "portal.loss"`},
 		{"wrong type", "[link]\nloss = \"high\"\n", `x.toml:2: key "link.loss"`},
 		{"out of range", "[link]\nloss = 0.9\n", "link.loss: 0.9 out of range"},
+		{"duplicate node", "[high_side]\nnodes = [\"a\", \"a\"]\n", `listed twice`},
 		{"bad label", "[release]\nlabel = \"cosmic\"\n", "release.label"},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	firmwareconfig "bastion/firmware-config"
 	"bastion/guard"
@@ -36,6 +37,14 @@ func writeNodeConfigs(l *Layout, cfg *firmwareconfig.Appliance) error {
 			TLS: node.TLSFiles{CACert: filepath.Join(l.PKIDir(), peertls.CACertFile),
 				Cert: filepath.Join(l.PKIDir(), peertls.NodeCertFile(n.ID)),
 				Key:  filepath.Join(l.PKIDir(), peertls.NodeKeyFile(n.ID))},
+			// Three nodes share two cores with the guard, the portal and
+			// the replay: timeouts a little above Raft's defaults keep a
+			// busy machine from deposing a healthy leader.
+			Raft: node.RaftTuning{
+				HeartbeatTimeout:   node.Duration(2 * time.Second),
+				ElectionTimeout:    node.Duration(2 * time.Second),
+				LeaderLeaseTimeout: node.Duration(time.Second),
+			},
 		}
 		b, err := toml.Marshal(nc)
 		if err != nil {

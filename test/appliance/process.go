@@ -71,6 +71,18 @@ func (p *Process) Stop(grace time.Duration) error {
 	return nil
 }
 
+// Kill ends the process and its group with SIGKILL and waits for it.
+func (p *Process) Kill() error {
+	if done, _ := p.Exited(); done {
+		return nil
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		return err
+	}
+	<-p.done
+	return nil
+}
+
 // StopAll stops processes in reverse order, concurrently within a group.
 func StopAll(ps []*Process, grace time.Duration) {
 	var wg sync.WaitGroup

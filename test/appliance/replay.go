@@ -140,48 +140,31 @@ func (t *Tally) add(r intake.Receipt) {
 const chunk = 2000
 
 // Replay submits the input to the leader: orders and payments in bulk over
-// HTTPS, the FIX orders through the FIX acceptor. It retries a chunk on
-// another node when leadership moves.
+// HTTPS, in input order, one chunk at a time, so the same input gets the
+// same decisions on every run; then the FIX orders through the FIX
+// acceptor. A chunk is sent again, with the same ids, when leadership
+// moves: ids already recorded return their stored receipts.
 func (a *Appliance) Replay(ctx context.Context, in *Input, t *Tally) error {
-	type job struct {
-		kind  string
-		items any
-		n     int
-	}
-	jobs := make(chan job)
-	var wg sync.WaitGroup
-	var first error
-	var once sync.Once
-	for w := 0; w < 3; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if err := a.submit(ctx, j.kind, j.items, t); err != nil {
-					once.Do(func() { first = err })
-				}
-			}
-		}()
-	}
 	for i := 0; i < len(in.Orders); i += chunk {
-		e := min(i+chunk, len(in.Orders))
-		jobs <- job{"orders", in.Orders[i:e], e - i}
+		if err := a.submit(ctx, "orders", in.Orders[i:min(i+chunk, len(in.Orders))], t); err != nil {
+			return err
+		}
 	}
 	for i := 0; i < len(in.Payments); i += chunk {
-		e := min(i+chunk, len(in.Payments))
-		jobs <- job{"payments", in.Payments[i:e], e - i}
-	}
-	close(jobs)
-	wg.Wait()
-	if first != nil {
-		return first
+		if err := a.submit(ctx, "payments", in.Payments[i:min(i+chunk, len(in.Payments))], t); err != nil {
+			return err
+		}
 	}
 	return a.replayFIX(ctx, in.FIX, t)
 }
 
+// submitPatience is how long a chunk is retried while no leader answers.
+const submitPatience = 2 * time.Minute
+
 func (a *Appliance) submit(ctx context.Context, kind string, items any, t *Tally) error {
 	var last error
-	for try := 0; try < 20; try++ {
+	deadline := time.Now().Add(submitPatience)
+	for wait := 100 * time.Millisecond; time.Now().Before(deadline); wait = min(2*wait, 2*time.Second) {
 		i, _, err := a.Leader(ctx)
 		if err == nil {
 			var rs []intake.Receipt
@@ -199,10 +182,10 @@ func (a *Appliance) submit(ctx context.Context, kind string, items any, t *Tally
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		case <-time.After(wait):
 		}
 	}
-	return fmt.Errorf("failed to submit %s: %w", kind, last)
+	return fmt.Errorf("failed to submit %s for %v: %w", kind, submitPatience, last)
 }
 
 // replayFIX logs on to the leader's FIX acceptor once per FIX version and
@@ -222,6 +205,7 @@ func (a *Appliance) replayFIX(ctx context.Context, orders []replay.FIXOrder, t *
 			s.Close()
 		}
 	}()
+	seen := map[string]bool{}
 	for _, o := range orders {
 		begin := o.Message.BeginString
 		s, ok := sessions[begin]
@@ -241,6 +225,11 @@ func (a *Appliance) replayFIX(ctx context.Context, orders []replay.FIXOrder, t *
 			return fmt.Errorf("FIX order from %s line %d: %w", o.File, o.Line, err)
 		}
 		t.Submitted.Add(1)
+		key := begin + "\x00" + rep.ClOrdID
+		if seen[key] {
+			t.Duplicates.Add(1)
+		}
+		seen[key] = true
 		if rep.OrdStatus == "8" {
 			t.Reject.Add(1)
 		} else {

@@ -186,15 +186,47 @@ func (a *Appliance) Stop() {
 	}
 }
 
-// Check returns an error naming any process that has exited.
+// Check returns an error when the appliance can no longer work: the guard
+// or the portal has exited, or so many nodes have that no quorum is left.
+// A node that dies is survivable: the others elect a leader and go on.
 func (a *Appliance) Check() error {
+	down := 0
+	var last error
 	for _, p := range a.procs {
-		if done, err := p.Exited(); done {
-			return fmt.Errorf("%s exited (%v); see %s", p.Name, err,
-				filepath.Join(a.Layout.LogDir(), p.Name+".log"))
+		done, err := p.Exited()
+		if !done {
+			continue
 		}
+		last = fmt.Errorf("%s exited (%v); see %s", p.Name, err,
+			filepath.Join(a.Layout.LogDir(), p.Name+".log"))
+		if !a.isNode(p.Name) {
+			return last
+		}
+		down++
+	}
+	if n := len(a.Layout.Nodes); down > 0 && n-down <= n/2 {
+		return fmt.Errorf("%d of %d nodes down, no quorum: %w", down, n, last)
 	}
 	return nil
+}
+
+func (a *Appliance) isNode(name string) bool {
+	for _, n := range a.Layout.Nodes {
+		if n.ID == name {
+			return true
+		}
+	}
+	return false
+}
+
+// KillNode ends node i at once (SIGKILL), as a crash would.
+func (a *Appliance) KillNode(i int) error {
+	for _, p := range a.procs {
+		if p.Name == a.Layout.Nodes[i].ID {
+			return p.Kill()
+		}
+	}
+	return fmt.Errorf("no process for node %d", i)
 }
 
 // Gateway returns the gateway address of node i.

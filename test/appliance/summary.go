@@ -17,15 +17,20 @@ import (
 
 // Summary is what a finished run reports in STATE/summary.json.
 type Summary struct {
-	LedgerSize       uint64         `json:"ledger_size"`
-	HighRoot         string         `json:"high_root"`
-	LowRoot          string         `json:"low_root"`
-	BatchesSent      uint64         `json:"batches_sent"`
-	BatchesAccepted  uint64         `json:"batches_accepted"`
-	BatchesRejected  uint64         `json:"batches_rejected"`
-	BatchesWithheld  uint64         `json:"batches_withheld"`
-	Gaps             int            `json:"gaps"`
-	GapsReported     int            `json:"gaps_reported"`
+	LedgerSize      uint64 `json:"ledger_size"`
+	HighRoot        string `json:"high_root"`
+	LowRoot         string `json:"low_root"`
+	BatchesSent     uint64 `json:"batches_sent"`
+	BatchesAccepted uint64 `json:"batches_accepted"`
+	BatchesRejected uint64 `json:"batches_rejected"`
+	BatchesWithheld uint64 `json:"batches_withheld"`
+	Gaps            int    `json:"gaps"`
+	GapsReported    int    `json:"gaps_reported"`
+	// Submissions counts receipts; Duplicates those that were resubmitted
+	// ids answered with their stored decision, so that Submissions minus
+	// Duplicates (less refused malformed ones) is what reached the ledger.
+	Submissions      int            `json:"submissions"`
+	Duplicates       int            `json:"duplicates"`
 	Decisions        map[string]int `json:"decisions"`
 	Sources          map[string]int `json:"sources"`
 	Reports          []string       `json:"reports"`
@@ -118,6 +123,7 @@ func (a *Appliance) Summarise(st Status, head export.ChainHead, t *Tally, in *In
 		Decisions: map[string]int{"accept": int(t.Accept.Load()), "review": int(t.Review.Load()),
 			"reject": int(t.Reject.Load()), "error": int(t.Errors.Load())},
 		Sources: in.Sources, PortalURL: a.Layout.PortalURL(),
+		Submissions: int(t.Submitted.Load()), Duplicates: int(t.Duplicates.Load()),
 	}
 	lines, err := a.GuardLog()
 	if err != nil {

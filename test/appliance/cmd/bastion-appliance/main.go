@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -103,7 +105,7 @@ func run(ctx context.Context, opts appliance.Options, once bool, timeout time.Du
 
 	// Replay, showing progress.
 	var t appliance.Tally
-	say("replaying %d entries %v", in.Total(), in.Sources)
+	say("replaying %d entries (%s)", in.Total(), sourceList(in.Sources))
 	stopProgress := progress(ctx, a, &t, in.Total(), say)
 	err = a.Replay(ctx, in, &t)
 	if err != nil {
@@ -153,12 +155,33 @@ func progress(ctx context.Context, a *appliance.Appliance, t *appliance.Tally, t
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				_, st, _ := a.Leader(ctx)
 				head, _ := a.ChainHead()
-				say("replayed %d/%d  ledger %d  exported %d  accepted by guard %d",
-					t.Submitted.Load(), total, st.LedgerSize, st.Export.Size, head.Size)
+				if _, st, err := a.Leader(ctx); err == nil {
+					say("replayed %d/%d  ledger %d  exported %d  accepted by guard %d",
+						t.Submitted.Load(), total, st.LedgerSize, st.Export.Size, head.Size)
+				} else {
+					say("replayed %d/%d  no leader at the moment (election under way)  accepted by guard %d",
+						t.Submitted.Load(), total, head.Size)
+				}
 			}
 		}
 	}()
 	return func() { cancel(); <-done }
+}
+
+// sourceList renders the per-source counts as "lobster 999, paysim 10000".
+func sourceList(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %d", k, m[k])
+	}
+	return b.String()
 }
