@@ -2,6 +2,7 @@
 GO       ?= go
 BIN      ?= $(CURDIR)/bin
 STATE    ?=
+CONFIG   ?=
 ONCE     ?=
 FUZZTIME ?= 3000x
 SIZE     ?= 200
@@ -11,7 +12,7 @@ export BASTION_DATA
 
 CMDS := ./high-side/cmd/... ./low-side/cmd/... ./guard/cmd/... ./diode/cmd/... ./test/appliance/cmd/...
 
-.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto bench-diode bench-monitor bench-guard bench-ledger bench-e2e test-rig lint clean
+.PHONY: all build run test test-unit test-integration fuzz-smoke bench bench-crypto bench-diode bench-monitor bench-guard bench-ledger bench-e2e test-rig lint clean clean-state
 
 all: build
 
@@ -24,7 +25,7 @@ build:
 run:
 	@test/scripts/deps.sh run
 	@$(MAKE) --no-print-directory build
-	$(BIN)/bastion-appliance --bin $(BIN) $(if $(STATE),--state $(STATE)) $(if $(ONCE),--once)
+	$(BIN)/bastion-appliance --bin $(BIN) $(if $(STATE),--state $(STATE)) $(if $(CONFIG),--config $(CONFIG)) $(if $(ONCE),--once)
 
 ## test: unit tests, fuzz smoke, multi-process integration tests
 test:
@@ -99,5 +100,9 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+## clean: remove the binaries; clean-state: remove every run's state under state/
 clean:
 	rm -rf $(BIN)
+
+clean-state:
+	rm -rf state
