@@ -26,8 +26,9 @@ type Report struct {
 	Root      merkle.Hash `json:"root"`
 	Chain     string      `json:"chain"`
 	Problems  []Problem   `json:"problems"`
-	More      int         `json:"more_problems"` // problems beyond MaxProblems
-	IOFailure bool        `json:"io_failure"`    // a file could not be read
+	More      int         `json:"more_problems"`     // problems beyond MaxProblems
+	IOFailure bool        `json:"io_failure"`        // a file could not be read
+	Anchors   []Anchor    `json:"anchors,omitempty"` // independent checkpoints checked
 }
 
 // OK reports whether no problem was found.
@@ -62,35 +63,78 @@ func Archive(dir string, key *Key, limits batch.Limits) (*Report, error) {
 // checked with the key valid at its ledger size (KeyRing). The report's
 // Key describes the ring (KeyRing.String).
 func ArchiveRing(dir string, ring *KeyRing, limits batch.Limits) (*Report, error) {
+	return ArchiveWith(dir, ring, Options{Limits: limits})
+}
+
+// ArchiveWith is ArchiveRing with options: after the replay, the archive
+// must reach each anchor's size, with the anchor's root at that size. The
+// error is non-nil only when dir cannot be listed.
+func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 	list, err := export.ListBatches(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoBatches, err)
 	}
-	rep := &Report{Dir: dir, Key: ring.String(), Problems: []Problem{}}
+	rep := &Report{Dir: dir, Key: ring.String(), Problems: []Problem{}, Anchors: o.Anchors}
+	var ps []Problem
 	for _, name := range list.Other {
-		rep.add(problem(KindName, 0, "unexpected file %s in %s", name, export.BatchesDir))
+		ps = append(ps, problem(KindName, 0, "unexpected file %s in %s", name, export.BatchesDir))
 	}
-	rp := NewRingReplay(ring, limits)
+
+	// Replay every file in sequence order.
+	rp := NewRingReplay(ring, o.Limits)
+	for _, a := range o.Anchors {
+		rp.Watch(a.Size)
+	}
 	for i, f := range list.Files {
 		if i > 0 && list.Files[i-1].Seq == f.Seq {
-			rep.add(problem(KindOrder, f.Seq, "batch %d is both published and withheld", f.Seq))
+			ps = append(ps, problem(KindOrder, f.Seq, "batch %d is both published and withheld", f.Seq))
 			continue
 		}
 		raw, err := os.ReadFile(export.Path(dir, f))
 		if err != nil {
-			rep.add(problem(KindIO, f.Seq, "%v", err))
+			ps = append(ps, problem(KindIO, f.Seq, "%v", err))
 			continue
 		}
-		rep.add(rp.Add(f, raw)...)
+		ps = append(ps, rp.Add(f, raw)...)
 		rep.Batches++
 		if f.Withheld {
 			rep.Withheld++
 		}
 	}
-	rep.add(checkHead(dir, rp)...)
+
+	// Compare the end with the published files and the anchors.
+	ps = append(ps, checkHead(dir, rp)...)
+	ps = append(ps, checkAnchors(rp, o.Anchors)...)
+	rep.add(wrongKey(rp, ring, ps)...)
 	h := rp.Head()
 	rep.Entries, rep.Size, rep.Root, rep.Chain = rp.Entries(), h.Size, h.Root, fmt.Sprintf("%x", h.Chain)
 	return rep, nil
+}
+
+// wrongKey replaces the problems of an archive in which no batch signature
+// verified and no checkpoint opened with one problem saying so: under a
+// wrong key every file fails, and hundreds of lines hide the cause. Name
+// and I/O problems are kept.
+func wrongKey(rp *Replay, ring *KeyRing, ps []Problem) []Problem {
+	sigs, cps := rp.Verified()
+	first := -1
+	for i, p := range ps {
+		if p.Kind == KindSignature || p.Kind == KindCheckpoint {
+			first = i
+			break
+		}
+	}
+	if sigs > 0 || cps > 0 || first < 0 {
+		return ps
+	}
+	out := []Problem{problem(KindSignature, ps[first].Seq, "no batch verifies under key %s: wrong key? "+
+		"(first failure: %s)", ring, ps[first].Detail)}
+	for _, p := range ps {
+		if p.Kind == KindIO || p.Kind == KindName {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // checkHead compares the checkpoint and chain-head files with the replay.
@@ -100,6 +144,8 @@ func checkHead(dir string, rp *Replay) []Problem {
 	note, err := os.ReadFile(filepath.Join(dir, export.CheckpointFile))
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && h.Records == 0:
+	case errors.Is(err, fs.ErrNotExist):
+		ps = append(ps, problem(KindHead, h.Seq, "%s file missing", export.CheckpointFile))
 	case err != nil:
 		ps = append(ps, problem(KindIO, 0, "%v", err))
 	default:
@@ -112,8 +158,11 @@ func checkHead(dir string, rp *Replay) []Problem {
 		}
 	}
 	b, err := os.ReadFile(filepath.Join(dir, export.ChainHeadFile))
-	if errors.Is(err, fs.ErrNotExist) && h.Records == 0 {
-		return ps
+	if errors.Is(err, fs.ErrNotExist) {
+		if h.Records == 0 {
+			return ps
+		}
+		return append(ps, problem(KindHead, h.Seq, "%s file missing", export.ChainHeadFile))
 	}
 	if err != nil {
 		return append(ps, problem(KindIO, 0, "%v", err))

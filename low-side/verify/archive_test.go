@@ -129,7 +129,7 @@ func TestArchiveTampered(t *testing.T) {
 		{"truncated batch", func(t *testing.T, dir string) []byte {
 			rewrite(t, export.BatchPath(dir, 3), func(b []byte) []byte { return b[:len(b)/2] })
 			return nil
-		}, verify.Problem{Kind: verify.KindFormat, Seq: 3, Index: -1, Detail: "malformed batch"}},
+		}, verify.Problem{Kind: verify.KindFormat, Seq: 3, Index: -1, Detail: "truncated or malformed (length field"}},
 		{"last batch removed", func(t *testing.T, dir string) []byte {
 			os.Remove(export.BatchPath(dir, 3))
 			return nil

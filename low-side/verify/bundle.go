@@ -51,7 +51,7 @@ func (r *BundleReport) ExitCode() int {
 func (r *BundleReport) WriteText(w io.Writer) error {
 	verdict := "OK"
 	if !r.OK() {
-		verdict = fmt.Sprintf("FAILED: %d problems", len(r.Problems))
+		verdict = "FAILED: " + plural(len(r.Problems), "problem")
 	}
 	kind, date, ledger, prev := "?", "?", "?", "none"
 	if m := r.Manifest; m != nil {

@@ -1,6 +1,9 @@
 package verify
 
 import (
+	"encoding/binary"
+	"fmt"
+
 	"bastion/guard/export"
 	"bastion/shared/batch"
 	"bastion/shared/checkpoint"
@@ -24,6 +27,11 @@ type Replay struct {
 	chain    export.Chain
 	resync   bool   // the previous file is missing or unreadable
 	nEntries uint64 // full entries parsed
+
+	signed uint64                 // batch signatures that verified
+	opened uint64                 // new checkpoints that opened
+	watch  map[uint64]merkle.Hash // roots recorded at watched sizes
+	seen   map[uint64]bool        // which watched sizes were reached
 }
 
 // NewReplay returns a Replay at the empty ledger that checks every
@@ -43,8 +51,8 @@ func NewRingReplay(ring *KeyRing, limits batch.Limits) *Replay {
 // advances the state. It returns the problems found, first one first.
 func (r *Replay) Add(f export.File, raw []byte) []Problem {
 	var ps []Problem
-	if r.records > 0 && f.Seq != r.seq+1 {
-		ps = append(ps, problem(KindMissing, f.Seq, "batches %d to %d are missing", r.seq+1, f.Seq-1))
+	if want := r.seq + 1; f.Seq != want && (r.records > 0 || f.Seq > 1) {
+		ps = append(ps, problem(KindMissing, f.Seq, "batches %d to %d are missing", want, f.Seq-1))
 		r.treeOK, r.resync = false, true
 	}
 	var s *step
@@ -81,6 +89,8 @@ func (r *Replay) advance(s *step) []Problem {
 		r.treeOK, r.resync = false, true
 		return append(ps, problem(KindCheckpoint, s.seq, "new checkpoint: %v", err))
 	}
+	r.opened++
+	r.record(next.Size, next.Root)
 	prev, err := r.openPrev(s)
 	switch {
 	case err != nil:
@@ -122,6 +132,9 @@ func (r *Replay) recompute(s *step, next checkpoint.Checkpoint) []Problem {
 	}
 	for _, h := range s.leaves {
 		r.tree.Append(h)
+		if r.watch != nil {
+			r.record(r.tree.Size(), r.tree.Root())
+		}
 	}
 	if r.tree.Size() != next.Size || r.tree.Root() != next.Root {
 		r.treeOK = false
@@ -137,7 +150,7 @@ func (r *Replay) recompute(s *step, next checkpoint.Checkpoint) []Problem {
 func (r *Replay) batch(f export.File, raw []byte, ps []Problem) (*step, []Problem) {
 	b, err := batch.Parse(raw, r.limits)
 	if err != nil {
-		return nil, append(ps, problem(KindFormat, f.Seq, "%v", err))
+		return nil, append(ps, problem(KindFormat, f.Seq, "%s", malformed(raw, err)))
 	}
 	if b.Seq != f.Seq {
 		ps = append(ps, problem(KindOrder, f.Seq, "file %s holds batch %d", f.Name(), b.Seq))
@@ -156,6 +169,8 @@ func (r *Replay) batch(f export.File, raw []byte, ps []Problem) (*step, []Proble
 	entries := r.entries(b)
 	if err := <-sig; err != nil {
 		ps = append(ps, problem(KindSignature, f.Seq, "%v", err))
+	} else {
+		r.signed++
 	}
 	ps = append(ps, entries...)
 	return &step{seq: f.Seq, first: b.First, prevNote: b.Prev, note: b.Checkpoint,
@@ -204,3 +219,51 @@ func (r *Replay) Checkpoint() []byte { return r.prevNote }
 
 // Entries returns the number of full entries that parsed.
 func (r *Replay) Entries() uint64 { return r.nEntries }
+
+// malformed describes a batch file that does not parse. A file cut short
+// leaves arbitrary bytes where the trailer's signature length (its last
+// four bytes, see batch) should be; that is named as truncation rather
+// than quoted as a huge length.
+func malformed(raw []byte, err error) string {
+	if len(raw) < 4 {
+		return fmt.Sprintf("truncated or malformed (%d bytes, too short for the trailer)", len(raw))
+	}
+	n := binary.BigEndian.Uint32(raw[len(raw)-4:])
+	if n == 0 || n > batch.MaxSignatureSize || int64(n) > int64(len(raw)-4) {
+		return fmt.Sprintf("truncated or malformed (length field %d exceeds file of %d bytes)", n, len(raw))
+	}
+	return err.Error()
+}
+
+// Watch asks the replay to record the ledger root when it reaches each of
+// sizes, for RootAt. Call it before the first Add.
+func (r *Replay) Watch(sizes ...uint64) {
+	if r.watch == nil {
+		r.watch, r.seen = map[uint64]merkle.Hash{}, map[uint64]bool{}
+	}
+	for _, n := range sizes {
+		r.watch[n] = merkle.Hash{}
+	}
+	if _, ok := r.watch[0]; ok {
+		r.record(0, merkle.EmptyRoot())
+	}
+}
+
+// record keeps root as the root at size n when n is watched. A root
+// recomputed from the leaves replaces one taken from a checkpoint.
+func (r *Replay) record(n uint64, root merkle.Hash) {
+	if _, ok := r.watch[n]; ok {
+		r.watch[n], r.seen[n] = root, true
+	}
+}
+
+// RootAt returns the root recorded at a watched size n, and false when
+// the replay has not reached n with a root it could rebuild or open.
+func (r *Replay) RootAt(n uint64) (merkle.Hash, bool) {
+	return r.watch[n], r.seen[n]
+}
+
+// Verified reports how many batch signatures verified and how many
+// checkpoints opened so far: both zero after files were taken means no
+// key of the ring signed anything here.
+func (r *Replay) Verified() (signatures, checkpoints uint64) { return r.signed, r.opened }

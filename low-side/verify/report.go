@@ -27,27 +27,44 @@ func (r *Report) ExitCode() int {
 }
 
 // WriteText writes the readable report: a summary, then one line per
-// problem, the first problem first.
+// problem, the first problem first. When a problem was found, the size
+// and root are shown as what the last checkpoint read claims, not as the
+// ledger's.
 func (r *Report) WriteText(w io.Writer) error {
-	verdict := "OK"
+	verdict, ledger := "OK", fmt.Sprintf("size %d, root %s", r.Size, r.Root)
 	if !r.OK() {
-		verdict = fmt.Sprintf("FAILED: %d problems", len(r.Problems)+r.More)
+		verdict = "FAILED: " + plural(len(r.Problems)+r.More, "problem")
+		ledger = fmt.Sprintf("not verified (the last checkpoint read claims size %d, root %s)", r.Size, r.Root)
 	}
 	_, err := fmt.Fprintf(w, "archive   %s\nkey       %s\nbatches   %d (%d withheld)\n"+
-		"entries   %d full entries parsed\nledger    size %d, root %s\nchain     %s\nverdict   %s\n",
-		r.Dir, r.Key, r.Batches, r.Withheld, r.Entries, r.Size, r.Root, r.Chain, verdict)
-	if err != nil {
-		return err
-	}
-	for i, p := range r.Problems {
-		if _, err := fmt.Fprintf(w, "%3d. %s\n", i+1, p); err != nil {
-			return err
+		"entries   %d full entries parsed\nledger    %s\nchain     %s\n",
+		r.Dir, r.Key, r.Batches, r.Withheld, r.Entries, ledger, r.Chain)
+	for _, a := range r.Anchors {
+		if err == nil {
+			_, err = fmt.Fprintf(w, "anchor    %s\n", a)
 		}
 	}
-	if r.More > 0 {
+	if err == nil {
+		_, err = fmt.Fprintf(w, "verdict   %s\n", verdict)
+	}
+	for i, p := range r.Problems {
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%3d. %s\n", i+1, p)
+	}
+	if r.More > 0 && err == nil {
 		_, err = fmt.Fprintf(w, "     ... and %d more\n", r.More)
 	}
 	return err
+}
+
+// plural returns "1 problem" or "n problems".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // WriteJSON writes the report as one JSON object.

@@ -11,6 +11,16 @@
 // parse is detected by the batch signature and by the root, which name the
 // batch and its ledger range; no per-entry signature exists to name the
 // entry itself. An entry that no longer parses is named by ledger index.
+//
+// What cannot be detected from the archive alone: truncation. Deleting the
+// last batches and putting back an earlier batch's signed checkpoint leaves
+// an archive that is internally consistent, because every earlier
+// checkpoint is genuinely signed and the chain-head file, which is not
+// signed, can be rewritten to match. Nothing inside the directory says
+// where the true end was. An auditor who holds a signed checkpoint obtained
+// independently (from the portal, a regulator's copy, a published bulletin)
+// passes it as an Anchor: the archive must then reach at least its size,
+// with the identical root at that size (ArchiveWith).
 package verify
 
 import (
@@ -61,7 +71,8 @@ const (
 	KindProof      Kind = "consistency_proof" // the consistency proof fails
 	KindRoot       Kind = "root"              // recomputed root differs from the checkpoint
 	KindEntry      Kind = "entry"             // a full entry fails its schema
-	KindHead       Kind = "head"              // checkpoint or chain-head file disagrees
+	KindHead       Kind = "head"              // checkpoint or chain-head file disagrees or is missing
+	KindAnchor     Kind = "anchor"            // the archive falls short of an independent checkpoint
 	KindIO         Kind = "io"                // a file could not be read
 )
 

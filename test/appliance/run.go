@@ -124,7 +124,8 @@ func (a *Appliance) start(ctx context.Context) error {
 		return err
 	}
 	if err := a.spawn("portal", "bastion-portal", nil, "--export", l.ExportDir(), "--guard-log", l.GuardLog(),
-		"--listen", l.addr(l.Portal), "--reports-dir", l.ReportsDir()); err != nil {
+		"--listen", l.addr(l.Portal), "--reports-dir", l.ReportsDir(),
+		"--high-side-key", filepath.Join(l.HSMDir(), "keys", "high-side.pub")); err != nil {
 		return err
 	}
 

@@ -100,10 +100,13 @@ func TestApplianceEndToEnd(t *testing.T) {
 		Checkpoint struct {
 			Size uint64 `json:"size"`
 		} `json:"checkpoint"`
+		Verified bool   `json:"verified"`
+		RootHex  string `json:"root_hex"`
 	}
 	getJSON(t, a.Layout.PortalURL()+"api/checkpoint", &cp)
-	if cp.Checkpoint.Size != head.Size {
-		t.Errorf("portal checkpoint size %d, want %d", cp.Checkpoint.Size, head.Size)
+	if cp.Checkpoint.Size != head.Size || cp.RootHex != sum.LowRoot || !cp.Verified {
+		t.Errorf("portal checkpoint size %d root %s verified %v, want size %d root %s verified",
+			cp.Checkpoint.Size, cp.RootHex, cp.Verified, head.Size, sum.LowRoot)
 	}
 	resp, err := http.Get(a.Layout.PortalURL() + "api/reports")
 	must(t, err)

@@ -3,7 +3,8 @@
 // directory.
 //
 //	bastion-portal --export DIR --guard-log FILE --listen 127.0.0.1:8443 --reports-dir DIR \
-//	    [--users FILE [--rp-id HOST] [--origin URL] [--idle-timeout 15m]] [--tls-cert F --tls-key F]
+//	    [--users FILE [--rp-id HOST] [--origin URL] [--idle-timeout 15m]] [--tls-cert F --tls-key F] \
+//	    [--high-side-key FILE [--transition FILE]...]
 //	bastion-portal user add --users FILE --name N --role regulator|auditor|security [--origin URL]
 //
 // Without --users there is no login: the portal runs in loopback demo
@@ -11,6 +12,11 @@
 // security key (WebAuthn, user verification required) or a TOTP code;
 // "user add" enrols one and prints their TOTP URI and one-time
 // registration link. Serving beyond loopback needs both --users and TLS.
+//
+// With --high-side-key (and --transition for each key hand-over) the
+// portal re-verifies the signature of every checkpoint the guard
+// publishes and shows the verdict; without it the overview and
+// /api/checkpoint say plainly that the signature was not checked here.
 //
 // On start and whenever new batches arrive it writes
 // daily-<date>.{json,csv,html} for every date, and daily-all.*, into the
@@ -35,12 +41,15 @@ import (
 	"bastion/low-side/portal"
 	"bastion/low-side/portal/guardlog"
 	"bastion/low-side/report"
+	"bastion/low-side/verify"
 )
 
 // options are the command-line flags.
 type options struct {
 	export, guardLog, listen, reportsDir, accessLog string
 	bundlesDir                                      string
+	highSideKey                                     string
+	transitions                                     []string
 	poll                                            time.Duration
 	reportsEvery                                    time.Duration
 	rate                                            float64
@@ -78,6 +87,10 @@ func command() *cobra.Command {
 	f.DurationVar(&o.reportsEvery, "reports-every", 5*time.Second,
 		"shortest interval between two rewrites of the report files (the pages are always current)")
 	f.Float64Var(&o.rate, "rate", portal.DefaultRate.PerSecond, "requests per second allowed per client")
+	f.StringVar(&o.highSideKey, "high-side-key", "",
+		"the high side's published key file; when set, every published checkpoint's signature is re-verified")
+	f.StringArrayVar(&o.transitions, "transition", nil,
+		"a signed key transition statement for --high-side-key (repeatable, any order)")
 	o.login.flags(f)
 	for _, name := range []string{"export", "guard-log", "reports-dir"} {
 		cmd.MarkFlagRequired(name)
@@ -102,6 +115,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	verifyNote, err := checkpointVerifier(o.highSideKey, o.transitions)
+	if err != nil {
+		return err
+	}
+	if verifyNote == nil {
+		log.Warn("no --high-side-key: published checkpoints are shown without re-verifying their signature")
+	}
 
 	// Read everything present and write the reports before serving.
 	dir := report.ExportDir{Root: o.export, Parse: parseBatch}
@@ -118,7 +138,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		Addr: o.listen,
 		Handler: portal.New(portal.Config{
 			Export: exp, Dir: dir, GuardLog: guardlog.New(o.guardLog, 0), Bundles: o.bundlesDir,
-			Logger: log, AccessLog: access, Auth: auth,
+			Logger: log, AccessLog: access, Auth: auth, Verify: verifyNote,
 			Rate: portal.Rate{PerSecond: o.rate, Burst: max(1, int(3*o.rate))},
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -128,6 +148,39 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	go exp.Follow(ctx, o.poll, publish)
 	return serve(ctx, log, srv, o.login)
+}
+
+// checkpointVerifier returns a function that opens a checkpoint note with
+// the high side's key ring (verify.KeyRing.Open), or nil when keyFile is
+// empty. It returns an error naming the file that cannot be read or
+// parsed, and for transitions without a key.
+func checkpointVerifier(keyFile string, transitions []string) (func([]byte) error, error) {
+	if keyFile == "" {
+		if len(transitions) > 0 {
+			return nil, errors.New("--transition needs --high-side-key")
+		}
+		return nil, nil
+	}
+	text, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read high-side key: %w", err)
+	}
+	var ts [][]byte
+	for _, f := range transitions {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read transition: %w", err)
+		}
+		ts = append(ts, b)
+	}
+	ring, err := verify.ParseKeyRing(text, ts...)
+	if err != nil {
+		return nil, fmt.Errorf("bad --high-side-key %s: %w", keyFile, err)
+	}
+	return func(note []byte) error {
+		_, err := ring.Open(note)
+		return err
+	}, nil
 }
 
 // serve runs srv until ctx is done, then shuts it down gracefully.

@@ -29,3 +29,24 @@ func loadRing(keyFile string, transitionFiles []string) (*verify.KeyRing, error)
 	}
 	return ring, err
 }
+
+// loadAnchors reads and opens each independent checkpoint file with ring
+// and adds --min-size when it is not zero.
+func loadAnchors(ring *verify.KeyRing, files []string, minSize uint64) ([]verify.Anchor, error) {
+	var out []verify.Anchor
+	for _, f := range files {
+		note, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read checkpoint: %w", err)
+		}
+		a, err := ring.OpenAnchor(f, note)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	if minSize > 0 {
+		out = append(out, verify.MinSize(minSize))
+	}
+	return out, nil
+}

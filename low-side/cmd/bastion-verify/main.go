@@ -3,7 +3,8 @@
 // checkpoints and consistency proofs, every leaf hash up to the final root,
 // the batch sequence and every full entry's schema.
 //
-//	bastion-verify archive DIR --key high-side.pub [--transition FILE]... [--json]
+//	bastion-verify archive DIR --key high-side.pub [--transition FILE]...
+//	    [--checkpoint FILE]... [--min-size N] [--json]
 //	bastion-verify bundle DIR --key guard-report.pub [--previous DIR] [--json]
 //
 // With --transition, each checkpoint and batch is checked with the key
@@ -11,9 +12,18 @@
 // statement's effective size, then each statement's new key (see
 // verify.KeyRing).
 //
-// Exit codes: 0 all verified, 1 a problem was found, 2 usage error or
-// unreadable key, 3 the directory or a file could not be read. Results go
-// to stdout, errors to stderr.
+// With --checkpoint, a signed checkpoint obtained independently of the
+// archive is verified with the same key (or ring) and the archive must
+// reach its size with the identical root there. Without one, an archive
+// whose last batches were deleted, with an earlier batch's checkpoint put
+// back and the unsigned chain-head rewritten, is internally consistent
+// and cannot be told from a complete one. --min-size N demands only the
+// size.
+//
+// Exit codes: 0 all verified, 1 a problem was found (a missing checkpoint
+// or chain-head file included), 2 usage error, unreadable key or
+// checkpoint, 3 the directory or a file could not be read. Results go to
+// stdout, errors to stderr.
 package main
 
 import (
@@ -48,6 +58,9 @@ func main() {
 // run executes the command line and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	root := &cobra.Command{Use: "bastion-verify", Short: "Verify Bastion audit archives offline",
+		Long: "Verify Bastion audit archives and report bundles offline.\n\n" +
+			"Exit codes: 0 everything verified, 1 a problem was found, 2 usage error or unreadable key, " +
+			"3 a directory or file could not be read.",
 		SilenceUsage: true, SilenceErrors: true}
 	root.AddCommand(archiveCommand(stdout), bundleCommand(stdout))
 	root.SetArgs(args)
@@ -68,36 +81,66 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return verify.ExitUsage
 }
 
+// archiveFlags are the flags of "bastion-verify archive".
+type archiveFlags struct {
+	keyFile     string
+	transitions []string
+	checkpoints []string
+	minSize     uint64
+	asJSON      bool
+}
+
+// archiveHelp is the long help of "bastion-verify archive".
+const archiveHelp = `Verify every batch, checkpoint and leaf of an export directory.
+
+An archive cannot prove its own end: if its last batches are deleted, an
+earlier batch's signed checkpoint put back and the unsigned chain-head file
+rewritten, what remains is internally consistent and verifies. Pass a signed
+checkpoint obtained independently (from the portal, a regulator's copy, a
+published bulletin) with --checkpoint: the archive must reach its size with
+the identical root there. --min-size N demands only the size.
+
+Exit codes: 0 everything verified; 1 a problem was found (a missing
+checkpoint or chain-head file included); 2 usage error, unreadable key or
+an independent checkpoint that does not verify; 3 the directory or a file
+could not be read.`
+
 func archiveCommand(stdout io.Writer) *cobra.Command {
-	var keyFile string
-	var transitions []string
-	var asJSON bool
+	var f archiveFlags
 	c := &cobra.Command{
-		Use:   "archive DIR --key FILE [--transition FILE]...",
+		Use:   "archive DIR --key FILE [--transition FILE]... [--checkpoint FILE]... [--min-size N]",
 		Short: "Verify every batch, checkpoint and leaf of an export directory",
+		Long:  archiveHelp,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return verifyArchive(stdout, args[0], keyFile, transitions, asJSON)
+			return verifyArchive(stdout, args[0], f)
 		},
 	}
-	c.Flags().StringVar(&keyFile, "key", "", "the high side's published key file (required)")
-	c.Flags().StringArrayVar(&transitions, "transition", nil,
+	c.Flags().StringVar(&f.keyFile, "key", "", "the high side's published key file (required)")
+	c.Flags().StringArrayVar(&f.transitions, "transition", nil,
 		"a signed key transition statement (repeatable, any order)")
-	c.Flags().BoolVar(&asJSON, "json", false, "write the report as JSON")
+	c.Flags().StringArrayVar(&f.checkpoints, "checkpoint", nil,
+		"a signed checkpoint obtained independently; the archive must reach it (repeatable)")
+	c.Flags().Uint64Var(&f.minSize, "min-size", 0, "the smallest ledger size the archive must reach")
+	c.Flags().BoolVar(&f.asJSON, "json", false, "write the report as JSON")
 	c.MarkFlagRequired("key")
 	return c
 }
 
-func verifyArchive(stdout io.Writer, dir, keyFile string, transitions []string, asJSON bool) error {
-	ring, err := loadRing(keyFile, transitions)
+func verifyArchive(stdout io.Writer, dir string, f archiveFlags) error {
+	ring, err := loadRing(f.keyFile, f.transitions)
 	if err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
-	rep, err := verify.ArchiveRing(dir, ring, batch.Limits{})
+	anchors, err := loadAnchors(ring, f.checkpoints, f.minSize)
+	if err != nil {
+		return &exitError{verify.ExitUsage, err}
+	}
+	rep, err := verify.ArchiveWith(dir, ring, verify.Options{Limits: batch.Limits{}, Anchors: anchors})
 	if err != nil {
 		return &exitError{verify.ExitIO, err}
 	}
-	if asJSON {
+	if f.asJSON {
 		err = rep.WriteJSON(stdout)
 	} else {
 		err = rep.WriteText(stdout)

@@ -18,6 +18,13 @@ import (
 // guard does, and returns the directory and the key file.
 func exportDir(t *testing.T) (string, string) {
 	t.Helper()
+	dir, key, _ := exportHighSide(t)
+	return dir, key
+}
+
+// exportHighSide is exportDir that also returns the high side.
+func exportHighSide(t *testing.T) (string, string, *guardtest.HighSide) {
+	t.Helper()
 	tmp := t.TempDir()
 	hs := guardtest.New(t, "link-1")
 	hs.Append(t, guardtest.Order(t, 1, guardtest.Releasable))
@@ -36,7 +43,7 @@ func exportDir(t *testing.T) (string, string) {
 		Chain: export.NextChain(export.GenesisChain(), seq, raw, b.Checkpoint)})
 	keyFile := filepath.Join(tmp, "high-side.pub")
 	os.WriteFile(keyFile, hs.KeyText(), 0o644)
-	return d.Root(), keyFile
+	return d.Root(), keyFile, hs
 }
 
 func TestExitCodes(t *testing.T) {
@@ -55,7 +62,7 @@ func TestExitCodes(t *testing.T) {
 		{"good", []string{"archive", dir, "--key", key}, verify.ExitOK, "verdict   OK"},
 		{"flags first", []string{"archive", "--key", key, dir}, verify.ExitOK, "verdict   OK"},
 		{"tampered", []string{"archive", dir, "--key", key}, verify.ExitMismatch, "signature: batch 1"},
-		{"chain head missing", []string{"archive", dir, "--key", key}, verify.ExitIO, "io: batch 0"},
+		{"chain head missing", []string{"archive", dir, "--key", key}, verify.ExitMismatch, "chain-head file missing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,5 +94,43 @@ func TestJSONReport(t *testing.T) {
 	}
 	if code != verify.ExitOK || rep.Batches != 1 || rep.Size != 1 || len(rep.Problems) != 0 {
 		t.Fatalf("exit %d, report %+v; want exit 0, one batch, size 1, no problems", code, rep)
+	}
+}
+
+func TestIndependentCheckpoint(t *testing.T) {
+	dir, key, hs := exportHighSide(t)
+	hs.Append(t, guardtest.Order(t, 2, guardtest.Releasable)) // published on the high side, not here
+	tmp := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(tmp, name)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	atEnd, beyond := write("at-end.cp", hs.Note(t, 1)), write("beyond.cp", hs.Note(t, 2))
+	other := write("other.cp", guardtest.New(t, "link-1").Note(t, 0))
+	tests := []struct {
+		name string
+		args []string
+		want int
+		out  string
+	}{
+		{"checkpoint at the end", []string{"--checkpoint", atEnd}, verify.ExitOK, "verdict   OK"},
+		{"checkpoint beyond the end", []string{"--checkpoint", beyond}, verify.ExitMismatch,
+			"archive ends at size 1, but the signed checkpoint from " + beyond + " covers 2"},
+		{"both", []string{"--checkpoint", atEnd, "--checkpoint", beyond}, verify.ExitMismatch, "FAILED: 1 problem\n"},
+		{"checkpoint of another key", []string{"--checkpoint", other}, verify.ExitUsage, ""},
+		{"missing checkpoint file", []string{"--checkpoint", filepath.Join(tmp, "nope")}, verify.ExitUsage, ""},
+		{"min size reached", []string{"--min-size", "1"}, verify.ExitOK, "verdict   OK"},
+		{"min size beyond", []string{"--min-size", "2"}, verify.ExitMismatch, "--min-size requires 2"},
+		{"help", []string{"--help"}, verify.ExitOK, "cannot prove its own end"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			args := append([]string{"archive", dir, "--key", key}, tt.args...)
+			if got := run(args, &out, &errOut); got != tt.want || !strings.Contains(out.String(), tt.out) {
+				t.Fatalf("exit %d, want %d with %q\nstdout: %s\nstderr: %s", got, tt.want, tt.out, out.String(), errOut.String())
+			}
+		})
 	}
 }
