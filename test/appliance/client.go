@@ -10,9 +10,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"bastion/high-side/intake"
+	"bastion/high-side/node/peertls"
 )
 
 // Client talks to the nodes' HTTPS gateways as a floor system would: TLS
@@ -22,8 +24,12 @@ type Client struct {
 	actor string
 }
 
-// NewClient returns a client that trusts the CA in caFile.
-func NewClient(caFile, actor string) (*Client, error) {
+// NewClient returns a client of the high side's gateways for the subject
+// actor: it trusts only the cluster CA in pkiDir and presents the client
+// certificate issued there for actor (peertls.IssueClientCert), which is
+// what the gateways record as the actor.
+func NewClient(pkiDir, actor string) (*Client, error) {
+	caFile := filepath.Join(pkiDir, peertls.CACertFile)
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read cluster CA: %w", err)
@@ -32,13 +38,23 @@ func NewClient(caFile, actor string) (*Client, error) {
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, fmt.Errorf("no certificate in %s", caFile)
 	}
+	cert, err := tls.LoadX509KeyPair(filepath.Join(pkiDir, peertls.ClientCertFile(actor)),
+		filepath.Join(pkiDir, peertls.ClientKeyFile(actor)))
+	if err != nil {
+		return nil, fmt.Errorf("failed to load the client certificate of %s: %w", actor, err)
+	}
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13,
+			Certificates:     []tls.Certificate{cert},
 			CurvePreferences: []tls.CurveID{tls.X25519MLKEM768}},
 		MaxIdleConnsPerHost: 16,
 	}
 	return &Client{http: &http.Client{Transport: tr, Timeout: 120 * time.Second}, actor: actor}, nil
 }
+
+// HTTP returns the underlying HTTP client, for requests the harness does
+// not wrap.
+func (c *Client) HTTP() *http.Client { return c.http }
 
 // Status is the part of a node's /v1/status the harness reads.
 type Status struct {

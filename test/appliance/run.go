@@ -110,7 +110,10 @@ func (a *Appliance) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	client, err := NewClient(filepath.Join(l.PKIDir(), peertls.CACertFile), "replay")
+	if err := peertls.IssueClientCert(l.PKIDir(), "replay"); err != nil {
+		return fmt.Errorf("failed to issue the replay client's certificate: %w", err)
+	}
+	client, err := NewClient(l.PKIDir(), "replay")
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ package integration
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -72,6 +74,10 @@ func TestApplianceEndToEnd(t *testing.T) {
 			t.Errorf("archive index %d holds %s, want %s", idx, e.ID, id)
 		}
 	}
+
+	// The gateway knows its clients by certificate: none, or one that names
+	// another actor, gets nothing recorded.
+	refusedClients(t, a)
 
 	// The archive verifies offline, and a flipped byte is found and named.
 	key := filepath.Join(a.Layout.HSMDir(), "keys", "high-side.pub")
@@ -158,4 +164,35 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %s", url, resp.Status)
 	}
 	must(t, json.NewDecoder(resp.Body).Decode(v))
+}
+
+// refusedClients checks that a client without a certificate cannot connect
+// to the leader's gateway, and that one whose header names another actor
+// than its certificate is refused.
+func refusedClients(t *testing.T, a *appliance.Appliance) {
+	t.Helper()
+	i, _, err := a.Leader(context.Background())
+	must(t, err)
+	url := a.Gateway(i) + "/v1/orders"
+	pemCA, err := os.ReadFile(filepath.Join(a.Layout.PKIDir(), "ca.crt"))
+	must(t, err)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemCA)
+	anon := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool,
+		MinVersion: tls.VersionTLS13, CurvePreferences: []tls.CurveID{tls.X25519MLKEM768}}}}
+	body := `{"order_id":"x-1","event":"new","symbol":"AAPL","side":"buy","qty":1,"price":"1","trader":"T1","account":"A1","source":"api"}`
+	if resp, err := anon.Post(url, "application/json", strings.NewReader(body)); err == nil {
+		resp.Body.Close()
+		t.Errorf("a client without a certificate got %s, want the handshake refused", resp.Status)
+	}
+	c, err := appliance.NewClient(a.Layout.PKIDir(), "replay")
+	must(t, err)
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("X-Bastion-Actor", "cco")
+	resp, err := c.HTTP().Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a header naming another actor got %s, want 403", resp.Status)
+	}
 }

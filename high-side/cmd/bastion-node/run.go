@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"bastion/high-side/hsm"
 	"bastion/high-side/monitor"
 	"bastion/high-side/node"
+	"bastion/high-side/node/peertls"
 	"bastion/shared/hybrid"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -136,23 +136,8 @@ func openSigner(ctx context.Context, svc *Services, logger *slog.Logger) (hybrid
 	return s, nil
 }
 
-// serverTLS is the TLS configuration of every high-side listener: TLS 1.3
-// with the hybrid X25519MLKEM768 key exchange only, so a classical-only
-// client is refused.
-func serverTLS(cfg node.Config) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
-	if err != nil {
-		return nil, fmt.Errorf("failed to load gateway certificate: %w", err)
-	}
-	return &tls.Config{
-		Certificates:     []tls.Certificate{cert},
-		MinVersion:       tls.VersionTLS13,
-		CurvePreferences: []tls.CurveID{tls.X25519MLKEM768},
-	}, nil
-}
-
 func serveGateway(cfg node.Config, svc *Services, n *node.Node, reg *prometheus.Registry, logger *slog.Logger) (func(), error) {
-	tc, err := serverTLS(cfg)
+	tc, err := peertls.GatewayServerConfig(cfg.TLS.CACert, cfg.TLS.Cert, cfg.TLS.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +147,7 @@ func serveGateway(cfg node.Config, svc *Services, n *node.Node, reg *prometheus.
 	}
 	h := gateway.NewHandler(statusSubmitter{Node: n, link: svc.Link.Name}, gateway.WithLogger(logger.With(slog.String("component", "gateway"))),
 		gateway.WithRegisterer(reg))
-	srv := &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: actorFromCertificate(h), TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
 	go func() {
 		if err := srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bastion/high-side/node/peertls"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"bastion/shared/entry"
@@ -28,7 +30,8 @@ type Client struct {
 
 // NewClient returns a client trusting the CA in caFile that keeps up to
 // conns idle connections.
-func NewClient(caFile, actor string, conns int) (*Client, error) {
+func NewClient(pkiDir, actor string, conns int) (*Client, error) {
+	caFile := filepath.Join(pkiDir, peertls.CACertFile)
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read cluster CA: %w", err)
@@ -37,8 +40,14 @@ func NewClient(caFile, actor string, conns int) (*Client, error) {
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, fmt.Errorf("no certificate in %s", caFile)
 	}
+	cert, err := tls.LoadX509KeyPair(filepath.Join(pkiDir, peertls.ClientCertFile(actor)),
+		filepath.Join(pkiDir, peertls.ClientKeyFile(actor)))
+	if err != nil {
+		return nil, fmt.Errorf("failed to load the client certificate of %s: %w", actor, err)
+	}
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13,
+			Certificates:     []tls.Certificate{cert},
 			CurvePreferences: []tls.CurveID{tls.X25519MLKEM768}},
 		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 5 * time.Minute,
 	}

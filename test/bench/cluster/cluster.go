@@ -18,7 +18,6 @@ import (
 	"time"
 
 	firmwareconfig "bastion/firmware-config"
-	"bastion/high-side/node/peertls"
 	"bastion/high-side/replay"
 	"bastion/test/appliance"
 )
@@ -70,7 +69,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{Appliance: a, State: state, opts: opts}
-	c.Client, err = NewClient(filepath.Join(a.Layout.PKIDir(), peertls.CACertFile), "replay", 512)
+	c.Client, err = NewClient(a.Layout.PKIDir(), "replay", 512)
 	if err != nil {
 		c.Stop()
 		return nil, err
