@@ -28,6 +28,11 @@ type Config struct {
 	// HighSideKeyFile is the high side's published hybrid public key, one
 	// line in the text form of package hybrid.
 	HighSideKeyFile string `toml:"high_side_key_file"`
+	// HighSideTransitions lists transition statement files (hybrid
+	// Transition, signed by the outgoing and the incoming key), in any
+	// order. Each batch and checkpoint must then be signed by the key valid
+	// at its ledger size (verify.KeyRing). Empty: the published key alone.
+	HighSideTransitions []string `toml:"high_side_transitions"`
 	// ReleaseLabel is the highest label that may cross, "level" or
 	// "level/comp1,comp2".
 	ReleaseLabel string `toml:"release_label"`
@@ -142,6 +147,9 @@ func (c *Config) check() error {
 			return fmt.Errorf("missing required key %q", k)
 		}
 	}
+	if err := checkFiles("high_side_transitions", c.HighSideTransitions); err != nil {
+		return err
+	}
 	if _, err := entry.ParseLabel(c.ReleaseLabel); err != nil {
 		return fmt.Errorf("key \"release_label\": %v", err)
 	}
@@ -153,6 +161,22 @@ func (c *Config) check() error {
 		return fmt.Errorf("key \"limits.max_items\": %d out of range 1 to 16777216", l.MaxItems)
 	case l.PendingBatches < 1 || l.PendingBytes < l.MaxBatchBytes:
 		return errors.New("keys \"limits.pending_*\": the pending buffer must hold at least one batch")
+	}
+	return nil
+}
+
+// checkFiles requires a list of file names to hold no empty or repeated
+// name.
+func checkFiles(key string, files []string) error {
+	seen := map[string]bool{}
+	for i, f := range files {
+		switch {
+		case f == "":
+			return fmt.Errorf("key %q: entry %d is empty", key, i+1)
+		case seen[f]:
+			return fmt.Errorf("key %q: %q is listed twice", key, f)
+		}
+		seen[f] = true
 	}
 	return nil
 }

@@ -36,6 +36,21 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
+func TestParseConfigTransitions(t *testing.T) {
+	in := strings.Replace(goodConfig, "names =",
+		"high_side_transitions = [\"/etc/bastion/t2.txt\", \"/etc/bastion/t1.txt\"]\nnames =", 1)
+	c, err := ParseConfig("guard.toml", []byte(in))
+	if err != nil {
+		t.Fatalf("ParseConfig: %v", err)
+	}
+	if got := strings.Join(c.HighSideTransitions, "|"); got != "/etc/bastion/t2.txt|/etc/bastion/t1.txt" {
+		t.Fatalf("HighSideTransitions = %q, want both files in the order given", got)
+	}
+	if c, _ := ParseConfig("guard.toml", []byte(goodConfig)); len(c.HighSideTransitions) != 0 {
+		t.Fatalf("HighSideTransitions = %q without the key, want none", c.HighSideTransitions)
+	}
+}
+
 func TestParseConfigErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
@@ -48,6 +63,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"missing key", strings.Replace(goodConfig, `state_dir = "/var/lib/bastion-guard"`, "", 1),
 			`missing required key "state_dir"`},
 		{"bad label", strings.Replace(goodConfig, "confidential/trading", "cosmic", 1), `key "release_label"`},
+		{"transitions not a list", strings.Replace(goodConfig, "names =", "high_side_transitions = \"t1\"\nnames =", 1),
+			`key "high_side_transitions"`},
+		{"transition file empty", strings.Replace(goodConfig, "names =", "high_side_transitions = [\"\"]\nnames =", 1),
+			`key "high_side_transitions": entry 1 is empty`},
+		{"transition file twice", strings.Replace(goodConfig, "names =", "high_side_transitions = [\"t1\", \"t1\"]\nnames =", 1),
+			`key "high_side_transitions": "t1" is listed twice`},
 		{"pending smaller than a batch", strings.Replace(goodConfig, "pending_batches = 16", "pending_bytes = 10", 1),
 			"pending buffer must hold at least one batch"},
 	}
@@ -75,6 +96,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(goodConfig))
 	f.Add([]byte("[limits]\nmax_items = -1\n"))
 	f.Add([]byte("link = \"\xff\"\n"))
+	f.Add([]byte(strings.Replace(goodConfig, "names =", "high_side_transitions = [\"a\", \"\"]\nnames =", 1)))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c, err := ParseConfig("fuzz.toml", in)
 		if err == nil && (c.Link == "" || c.Limits.MaxBatchBytes < 1) {

@@ -4,7 +4,7 @@
 // enforcement. Each stage writes one guard log line (package auditlog):
 //
 //  1. limits      size, item count, format, link and diode sequence
-//  2. signature   hybrid signature over the batch, high side's published key
+//  2. signature   hybrid signature over the batch, key valid at its ledger size
 //  3. sequence    repeat (ignored), ahead of a gap (held), or next in line
 //  4. checkpoint  Prev is the last accepted checkpoint; consistency proof
 //  5. leaves      every leaf hash appended: the root equals the checkpoint's

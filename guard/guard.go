@@ -48,7 +48,7 @@ var _ diode.Handler = (*Guard)(nil)
 // directory and logs the start. reg may be nil (no metrics); logger may be
 // nil (silent).
 func Open(cfg *Config, reg prometheus.Registerer, logger *slog.Logger) (*Guard, error) {
-	trust, err := LoadTrust(cfg.HighSideKeyFile, cfg.Link)
+	trust, err := LoadTrust(cfg.HighSideKeyFile, cfg.Link, cfg.HighSideTransitions...)
 	if err != nil {
 		return nil, err
 	}
@@ -96,9 +96,13 @@ func (g *Guard) open(cfg *Config, release entry.Label, sc *scan.Scanner) error {
 		return err
 	}
 	h := g.pipe.Head()
+	reason := fmt.Sprintf("guard started: %d archived batches, ledger size %d, root %s",
+		h.Records, h.Size, h.Root)
+	if g.trust.rotated {
+		reason += "; high-side keys " + g.trust.Ring.String()
+	}
 	return g.log.Append(auditlog.Record{BatchSeq: h.Seq, Stage: "guard", Decision: auditlog.Event,
-		Reason: fmt.Sprintf("guard started: %d archived batches, ledger size %d, root %s",
-			h.Records, h.Size, h.Root), LedgerSize: h.Size})
+		Reason: reason, LedgerSize: h.Size})
 }
 
 // republish writes archived files missing from the export directory (a

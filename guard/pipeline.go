@@ -97,7 +97,7 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 		logger:  orDiscard(cfg.Logger), metrics: cfg.Metrics}
 	p.stages = []stage{
 		&limitsStage{link: cfg.Link, maxBytes: lim.MaxBatchBytes, maxItems: lim.MaxItems, limits: bl},
-		&signatureStage{key: cfg.Trust.Key, limits: bl},
+		&signatureStage{key: cfg.Trust.Key, ring: cfg.Trust.batchRing(), limits: bl},
 		&sequenceStage{led: led, arch: cfg.Archive},
 		&checkpointStage{led: led, trust: cfg.Trust},
 		&leavesStage{led: led},

@@ -88,7 +88,7 @@ func (g *Guard) receiver(cfg *Config, reg prometheus.Registerer, logger *slog.Lo
 		return nil, nil, fmt.Errorf("failed to listen: %w", err)
 	}
 	recv, err := diode.NewReceiver(conn, diode.ReceiverConfig{Link: cfg.Link, PrivateKey: priv,
-		Verifier: g.trust.Key, MaxBatch: g.limits.MaxBatchBytes, Registerer: reg}, logger)
+		Verifier: g.trust.sessionVerifier(), MaxBatch: g.limits.MaxBatchBytes, Registerer: reg}, logger)
 	if err != nil {
 		conn.Close()
 		return nil, nil, err

@@ -56,12 +56,7 @@ func (g *Guard) SelfCheck() SelfCheck {
 
 func (g *Guard) selfCheck() SelfCheck {
 	var res SelfCheck
-	key, err := verify.ParseKey(g.trust.Text)
-	if err != nil {
-		res.Err = err
-		return res
-	}
-	rp := verify.NewReplay(key, batchLimits(g.limits))
+	rp := verify.NewRingReplay(g.trust.Ring, batchLimits(g.limits))
 	head, err := g.arch.VerifyChain(func(r *archive.Record) error {
 		res.Problems = append(res.Problems, rp.Add(fileOf(r), r.File)...)
 		return nil

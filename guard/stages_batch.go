@@ -1,8 +1,12 @@
 package guard
 
 import (
+	"errors"
+	"fmt"
 	"math"
+	"strings"
 
+	"bastion/low-side/verify"
 	"bastion/shared/batch"
 	"bastion/shared/hybrid"
 )
@@ -47,15 +51,21 @@ func (s *limitsStage) check(c *candidate) verdict {
 // signatureStage (2) verifies the hybrid signature over the whole batch
 // with the high side's published key (both halves must verify,
 // draft-ietf-lamps-pq-composite-sigs §4.3). The batch parsed by the limits
-// stage is used from here on only once its signature verified.
+// stage is used from here on only once its signature verified. After a key
+// transition, ring is set and the batch must be signed by the key valid at
+// the size of the checkpoint it carries (verify.KeyRing).
 type signatureStage struct {
 	key    *hybrid.PublicKey
+	ring   *verify.KeyRing // nil: key alone, at every ledger size
 	limits batch.Limits
 }
 
 func (s *signatureStage) name() string { return StageSignature }
 
 func (s *signatureStage) check(c *candidate) verdict {
+	if s.ring != nil {
+		return s.checkRing(c)
+	}
 	if c.parsed == nil {
 		b, err := batch.Verify(c.raw, s.limits, s.key)
 		if err != nil {
@@ -73,4 +83,30 @@ func (s *signatureStage) check(c *candidate) verdict {
 	}
 	c.b = c.parsed
 	return pass("hybrid signature verified")
+}
+
+// checkRing verifies the signature with the key of the ring valid at the
+// batch's ledger size; a signature by a ring key outside its sizes is
+// rejected naming the key and the sizes it may sign (verify.ErrKeyNotValid).
+func (s *signatureStage) checkRing(c *candidate) verdict {
+	b, err := s.ring.VerifyBatch(c.raw, s.limits)
+	switch {
+	case err != nil && b != nil && !errors.Is(err, verify.ErrKeyNotValid):
+		return reject("%v (keys valid at ledger size %d: %s)", err, b.End(), s.keysAt(b.End()))
+	case err != nil:
+		return reject("%v", err)
+	}
+	c.b = b
+	return pass("hybrid signature verified with the key valid at ledger size %d (%s)",
+		b.End(), s.keysAt(b.End()))
+}
+
+// keysAt names the keys of the ring valid at ledger size.
+func (s *signatureStage) keysAt(size uint64) string {
+	var names []string
+	for _, k := range s.ring.At(size) {
+		id := k.Public.KeyID()
+		names = append(names, fmt.Sprintf("%s+%x", k.Name, id[:4]))
+	}
+	return strings.Join(names, " or ")
 }
