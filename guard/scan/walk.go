@@ -298,7 +298,8 @@ func (w *walker) escaped() ([]byte, error) {
 	return nil, w.malformed("unterminated string")
 }
 
-// unicodeEscape decodes \uXXXX at pos, joining a surrogate pair.
+// unicodeEscape decodes a \u escape (four hex digits) at pos, joining a
+// surrogate pair.
 func (w *walker) unicodeEscape() error {
 	r, ok := hex4(w.in[w.pos:])
 	if !ok {
@@ -337,7 +338,7 @@ func simpleEscape(c byte) (byte, bool) {
 	return 0, false
 }
 
-// hex4 decodes the \uXXXX escape at the start of b.
+// hex4 decodes the four hex digits of a \u escape at the start of b.
 func hex4(b []byte) (rune, bool) {
 	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
 		return 0, false

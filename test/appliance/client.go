@@ -3,14 +3,10 @@ package appliance
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"bastion/high-side/intake"
@@ -29,26 +25,11 @@ type Client struct {
 // certificate issued there for actor (peertls.IssueClientCert), which is
 // what the gateways record as the actor.
 func NewClient(pkiDir, actor string) (*Client, error) {
-	caFile := filepath.Join(pkiDir, peertls.CACertFile)
-	pem, err := os.ReadFile(caFile)
+	tc, err := peertls.GatewayClientConfig(pkiDir, actor)
 	if err != nil {
-		return nil, fmt.Errorf("failed to read cluster CA: %w", err)
+		return nil, err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("no certificate in %s", caFile)
-	}
-	cert, err := tls.LoadX509KeyPair(filepath.Join(pkiDir, peertls.ClientCertFile(actor)),
-		filepath.Join(pkiDir, peertls.ClientKeyFile(actor)))
-	if err != nil {
-		return nil, fmt.Errorf("failed to load the client certificate of %s: %w", actor, err)
-	}
-	tr := &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13,
-			Certificates:     []tls.Certificate{cert},
-			CurvePreferences: []tls.CurveID{tls.X25519MLKEM768}},
-		MaxIdleConnsPerHost: 16,
-	}
+	tr := &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 16}
 	return &Client{http: &http.Client{Transport: tr, Timeout: 120 * time.Second}, actor: actor}, nil
 }
 

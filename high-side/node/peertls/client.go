@@ -113,3 +113,26 @@ func GatewayServerConfig(caFile, certFile, keyFile string) (*tls.Config, error) 
 		CurvePreferences: CurvePreferences,
 	}, nil
 }
+
+// GatewayClientConfig is the TLS configuration of a gateway client named
+// name: it trusts only the cluster CA in pkiDir, presents the certificate
+// IssueClientCert made there for name, and offers only the hybrid key
+// exchange.
+func GatewayClientConfig(pkiDir, name string) (*tls.Config, error) {
+	caFile := filepath.Join(pkiDir, CACertFile)
+	pemCA, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read cluster CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemCA) {
+		return nil, fmt.Errorf("no certificate in %s", caFile)
+	}
+	cert, err := tls.LoadX509KeyPair(filepath.Join(pkiDir, ClientCertFile(name)),
+		filepath.Join(pkiDir, ClientKeyFile(name)))
+	if err != nil {
+		return nil, fmt.Errorf("failed to load the client certificate of %s: %w", name, err)
+	}
+	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert},
+		MinVersion: tls.VersionTLS13, CurvePreferences: CurvePreferences}, nil
+}

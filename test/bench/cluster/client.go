@@ -4,15 +4,11 @@ import (
 	"bastion/high-side/node/peertls"
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"bastion/shared/entry"
@@ -31,25 +27,13 @@ type Client struct {
 // NewClient returns a client trusting the CA in caFile that keeps up to
 // conns idle connections.
 func NewClient(pkiDir, actor string, conns int) (*Client, error) {
-	caFile := filepath.Join(pkiDir, peertls.CACertFile)
-	pem, err := os.ReadFile(caFile)
+	tc, err := peertls.GatewayClientConfig(pkiDir, actor)
 	if err != nil {
-		return nil, fmt.Errorf("failed to read cluster CA: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("no certificate in %s", caFile)
-	}
-	cert, err := tls.LoadX509KeyPair(filepath.Join(pkiDir, peertls.ClientCertFile(actor)),
-		filepath.Join(pkiDir, peertls.ClientKeyFile(actor)))
-	if err != nil {
-		return nil, fmt.Errorf("failed to load the client certificate of %s: %w", actor, err)
+		return nil, err
 	}
 	tr := &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13,
-			Certificates:     []tls.Certificate{cert},
-			CurvePreferences: []tls.CurveID{tls.X25519MLKEM768}},
-		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 5 * time.Minute,
+		TLSClientConfig: tc,
+		MaxIdleConns:    conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 5 * time.Minute,
 	}
 	return &Client{http: &http.Client{Transport: tr, Timeout: 60 * time.Second}, tr: tr, actor: actor}, nil
 }

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 )
 
@@ -32,6 +33,8 @@ type options struct {
 	module     string
 	workers    int
 	benchSigs  int
+	rounds     int
+	cpuProfile string
 	verifies   int
 	drillSigs  int
 	faultAfter int
@@ -44,7 +47,9 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench-results/crypto.json", "result file")
 	flag.StringVar(&o.module, "module", "/usr/lib/softhsm/libsofthsm2.so", "SoftHSM library to copy per token")
 	flag.IntVar(&o.workers, "workers", 8, "parallel callers")
-	flag.IntVar(&o.benchSigs, "bench-signatures", 4000, "signatures per throughput run")
+	flag.IntVar(&o.benchSigs, "bench-signatures", 2000, "signatures per throughput round")
+	flag.IntVar(&o.rounds, "rounds", 5, "turns of the 1-token and 3-token pools; each reports its median")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.IntVar(&o.verifies, "verifies", 10000, "verifications for verify_per_s")
 	flag.IntVar(&o.drillSigs, "signatures", 10000, "signatures in the failover drill")
 	flag.IntVar(&o.faultAfter, "fault-after", 3000, "signatures started before the fault")
@@ -53,7 +58,13 @@ func main() {
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	stop, err := startProfile(o.cpuProfile)
+	if err != nil {
+		logger.Error("failed to start the CPU profile", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
 	res, err := run(context.Background(), o, logger)
+	stop()
 	if err != nil {
 		logger.Error("crypto bench failed", slog.String("error", err.Error()))
 		os.Exit(1)
@@ -69,6 +80,23 @@ func main() {
 	if res.Failover.Failed != 0 {
 		os.Exit(2)
 	}
+}
+
+// startProfile starts a CPU profile into path, if not empty, and returns
+// the function that ends it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // writeJSON writes v to path, creating its directory.

@@ -2,13 +2,16 @@ package main
 
 // results is the content of bench-results/crypto.json.
 type results struct {
-	Signs1     float64        `json:"hybrid_signs_per_s_1_token"`
-	Signs3     float64        `json:"hybrid_signs_per_s_3_tokens"`
-	VerifyPerS float64        `json:"verify_per_s"`
-	Failover   failoverResult `json:"failover"`
-	CPU        cpuFigures     `json:"cpu"`
-	Machine    machine        `json:"machine"`
-	Settings   settings       `json:"settings"`
+	Signs1     float64 `json:"hybrid_signs_per_s_1_token"`
+	Signs3     float64 `json:"hybrid_signs_per_s_3_tokens"`
+	VerifyPerS float64 `json:"verify_per_s"`
+	// Rounds are the individual sign runs, the 1-token and 3-token pools
+	// taking turns; Signs1 and Signs3 are the medians of theirs.
+	Rounds   []signRound    `json:"sign_rounds"`
+	Failover failoverResult `json:"failover"`
+	CPU      cpuFigures     `json:"cpu"`
+	Machine  machine        `json:"machine"`
+	Settings settings       `json:"settings"`
 }
 
 // failoverResult is what the drill measured. Times are milliseconds from
@@ -54,6 +57,7 @@ type cpuFigures struct {
 	MSPerSign1        float64 `json:"cpu_ms_per_signature_1_token"`
 	MSPerSign3        float64 `json:"cpu_ms_per_signature_3_tokens"`
 	MSPerVerify       float64 `json:"cpu_ms_per_verify"`
+	CPUBoundSigns1    float64 `json:"cpu_bound_signs_per_s_1_token"`
 	CPUBoundSigns3    float64 `json:"cpu_bound_signs_per_s_3_tokens"`
 	CPUBoundVerifyPer float64 `json:"cpu_bound_verify_per_s"`
 }
@@ -62,6 +66,7 @@ type cpuFigures struct {
 type settings struct {
 	Workers         int    `json:"workers"`
 	BenchSignatures int    `json:"bench_signatures"`
+	Rounds          int    `json:"rounds"`
 	Verifies        int    `json:"verifies"`
 	FaultAfter      int    `json:"fault_after_signatures"`
 	Suite           string `json:"suite"`

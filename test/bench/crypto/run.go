@@ -36,21 +36,16 @@ func run(ctx context.Context, o options, logger *slog.Logger) (*results, error) 
 		return nil, err
 	}
 	r := &results{Machine: describeMachine(info), Settings: settings{
-		Workers: o.workers, BenchSignatures: o.benchSigs, Verifies: o.verifies, FaultAfter: o.faultAfter,
+		Workers: o.workers, BenchSignatures: o.benchSigs, Rounds: o.rounds, Verifies: o.verifies, FaultAfter: o.faultAfter,
 		Suite: fx.res.Suite, Tokens: strings.Join(fx.res.Tokens, ","),
 	}}
 
-	// Throughput over one token, then three, then verification.
-	one := fx.cfg
-	one.Tokens = fx.cfg.Tokens[:1]
-	t1, err := signThroughput(ctx, fx, one, o)
+	// Throughput over one token and over three, in turns; then verification.
+	t1, t3, rounds, err := signThroughput(ctx, fx, o)
 	if err != nil {
-		return nil, fmt.Errorf("1-token throughput: %w", err)
+		return nil, fmt.Errorf("sign throughput: %w", err)
 	}
-	t3, err := signThroughput(ctx, fx, fx.cfg, o)
-	if err != nil {
-		return nil, fmt.Errorf("3-token throughput: %w", err)
-	}
+	r.Rounds = rounds
 	v, err := verifyThroughput(ctx, fx, o)
 	if err != nil {
 		return nil, fmt.Errorf("verify throughput: %w", err)
@@ -58,6 +53,7 @@ func run(ctx context.Context, o options, logger *slog.Logger) (*results, error) 
 	r.Signs1, r.Signs3, r.VerifyPerS = t1.perSecond, t3.perSecond, v.perSecond
 	r.CPU = cpuFigures{
 		MSPerSign1: t1.cpuMS, MSPerSign3: t3.cpuMS, MSPerVerify: v.cpuMS,
+		CPUBoundSigns1:    float64(r.Machine.NumCPU) * 1000 / t1.cpuMS,
 		CPUBoundSigns3:    float64(r.Machine.NumCPU) * 1000 / t3.cpuMS,
 		CPUBoundVerifyPer: float64(r.Machine.NumCPU) * 1000 / v.cpuMS,
 	}

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,23 +52,63 @@ func measure(n, workers int, op func(i int) error) (rate, error) {
 	return rate{perSecond: float64(n) / wall.Seconds(), cpuMS: cpuMS}, nil
 }
 
-// signThroughput measures complete hybrid signatures over a pool of cfg.
-// A short warm-up opens the sessions first.
-func signThroughput(ctx context.Context, fx *fixture, cfg hsm.Config, o options) (rate, error) {
-	p, s, err := fx.openSigner(ctx, cfg, nil)
-	if err != nil {
-		return rate{}, err
-	}
-	defer p.Close()
+// signRound is one timed run of complete signatures over one pool.
+type signRound struct {
+	Tokens   int     `json:"tokens"`
+	PerS     float64 `json:"signs_per_s"`
+	CPUMS    float64 `json:"cpu_ms_per_signature"`
+	CPUShare float64 `json:"cpu_share"` // process CPU / (wall time x num_cpu)
+	Load1    string  `json:"loadavg_1m"`
+}
+
+// signThroughput measures complete hybrid signatures over a pool of the
+// first token and a pool of all tokens. The two pools take turns, round
+// after round, so that both see the same changes in the machine's load;
+// each gets the median of its rounds. A short warm-up opens the sessions
+// first.
+func signThroughput(ctx context.Context, fx *fixture, o options) (one, all rate, rounds []signRound, err error) {
+	first := fx.cfg
+	first.Tokens = fx.cfg.Tokens[:1]
 	msg := []byte("checkpoint body of a typical size, about one hundred bytes long, for the benchmark..")
-	sign := func(int) error {
-		_, err := s.SignContext(ctx, msg, nil)
-		return err
+	var signs []func(int) error
+	for _, cfg := range []hsm.Config{first, fx.cfg} {
+		p, s, err := fx.openSigner(ctx, cfg, nil)
+		if err != nil {
+			return rate{}, rate{}, nil, err
+		}
+		defer p.Close()
+		sign := func(int) error {
+			_, err := s.SignContext(ctx, msg, nil)
+			return err
+		}
+		if _, err := measure(o.workers*4, o.workers, sign); err != nil {
+			return rate{}, rate{}, nil, err
+		}
+		signs = append(signs, sign)
 	}
-	if _, err := measure(o.workers*4, o.workers, sign); err != nil {
-		return rate{}, err
+	tokens := []int{len(first.Tokens), len(fx.cfg.Tokens)}
+	byPool := make([][]rate, 2)
+	for range max(o.rounds, 1) {
+		for i, sign := range signs {
+			load := loadAverage()
+			r, err := measure(o.benchSigs, o.workers, sign)
+			if err != nil {
+				return rate{}, rate{}, nil, fmt.Errorf("%d-token pool: %w", tokens[i], err)
+			}
+			byPool[i] = append(byPool[i], r)
+			rounds = append(rounds, signRound{Tokens: tokens[i], PerS: r.perSecond, CPUMS: r.cpuMS,
+				CPUShare: r.perSecond * r.cpuMS / 1000 / float64(runtime.NumCPU()), Load1: strings.Fields(load)[0]})
+		}
 	}
-	return measure(o.benchSigs, o.workers, sign)
+	return median(byPool[0]), median(byPool[1]), rounds, nil
+}
+
+// median returns the rate of median wall-time throughput among rs, which
+// is not empty.
+func median(rs []rate) rate {
+	s := slices.Clone(rs)
+	slices.SortFunc(s, func(a, b rate) int { return cmp.Compare(a.perSecond, b.perSecond) })
+	return s[len(s)/2]
 }
 
 // verifyThroughput measures composite verification of a set of
