@@ -8,6 +8,8 @@
 //	GET  /v1/receipts/{id} the stored receipt for an idempotency key
 //	GET  /v1/receipts?id=  the same, with the key as a query parameter
 //	GET  /v1/status        what the Submitter reports, when it can
+//	POST /v1/ceremony      a key-ceremony transcript, an array of steps,
+//	                       when the Submitter is a CeremonyRecorder
 //	GET  /healthz          liveness
 //
 // Every request names its actor in the X-Bastion-Actor header. Bodies are

@@ -49,6 +49,7 @@ func NewHandler(sub intake.Submitter, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /v1/receipts/{id}", m.instrument("receipt", h.getReceipt))
 	mux.HandleFunc("GET /v1/receipts", m.instrument("receipt", h.getReceipt))
 	mux.HandleFunc("GET /v1/status", m.instrument("status", h.getStatus))
+	mux.HandleFunc("POST /v1/ceremony", m.instrument("ceremony", h.postCeremony))
 	mux.HandleFunc("GET /healthz", m.instrument("healthz", h.healthz))
 	mux.HandleFunc("/", m.instrument("unknown", h.notFound))
 	return mux

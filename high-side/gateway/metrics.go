@@ -29,7 +29,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"route"}),
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bastion_gateway_items_total",
-			Help: "Submitted items by kind (order, payment) and result (accept, review, reject, malformed, failed).",
+			Help: "Submitted items by kind (order, payment, ceremony) and result (accept, review, reject, malformed, failed).",
 		}, []string{"kind", "result"}),
 	}
 	if reg == nil {

@@ -42,6 +42,7 @@ const (
 	ActionSubmitOrder   = "submit-order"
 	ActionSubmitPayment = "submit-payment"
 	ActionConfigure     = "configure"
+	ActionCeremony      = "ceremony"
 )
 
 // actionFor returns the action that writing an entry of type t needs.
@@ -51,6 +52,8 @@ func actionFor(t entry.Type) string {
 		return ActionSubmitOrder
 	case entry.TypePayment:
 		return ActionSubmitPayment
+	case entry.TypeCeremony:
+		return ActionCeremony
 	}
 	return ActionConfigure
 }

@@ -50,7 +50,8 @@ type Appliance struct {
 
 // Start lays out the state directory, runs the key ceremony, and starts the
 // guard, the link, the three nodes and the portal. It returns once a
-// leader is ready to take submissions.
+// leader is ready to take submissions and has recorded the ceremony's
+// transcript as "cco"; a refused step fails the start.
 func Start(ctx context.Context, opts Options) (*Appliance, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -145,6 +146,13 @@ func (a *Appliance) start(ctx context.Context) error {
 		return err
 	}
 	a.progress("cluster up: %d nodes, leader %s", len(l.Nodes), leader.NodeID)
+
+	// The ceremony's transcript is the first thing the ledger records.
+	n, err := a.recordCeremony(ctx)
+	if err != nil {
+		return err
+	}
+	a.progress("ceremony transcript recorded: %d steps as %s", n, CeremonyActor)
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	firmwareconfig "bastion/firmware-config"
 	"bastion/guard/export"
+	"bastion/high-side/hsm"
 	"bastion/shared/batch"
 	"bastion/shared/entry"
 	"bastion/shared/merkle"
@@ -73,6 +74,14 @@ func TestApplianceEndToEnd(t *testing.T) {
 		if e.ID != id {
 			t.Errorf("archive index %d holds %s, want %s", idx, e.ID, id)
 		}
+	}
+
+	// The key ceremony's transcript opens the ledger, and being labelled
+	// secret/keys it crossed as leaf hashes only.
+	steps, err := hsm.CeremonySteps(a.Layout.HSMDir())
+	must(t, err)
+	if got := hashOnlyPrefix(t, a.Layout.ExportDir()); got != len(steps) {
+		t.Errorf("the archive opens with %d hash-only items, want the %d ceremony steps", got, len(steps))
 	}
 
 	// The gateway knows its clients by certificate: none, or one that names
@@ -153,6 +162,37 @@ func archivedEntries(t *testing.T, dir string) map[uint64]*entry.Envelope {
 		}
 	}
 	return out
+}
+
+// hashOnlyPrefix counts the hash-only items (Entry == nil) that open the
+// archive from ledger index 0, up to the first full item.
+func hashOnlyPrefix(t *testing.T, dir string) int {
+	t.Helper()
+	l, err := export.ListBatches(dir)
+	must(t, err)
+	n := 0
+	for _, f := range l.Files {
+		if f.Withheld {
+			t.Fatalf("batch %d withheld before the first full entry", f.Seq)
+		}
+		raw, err := os.ReadFile(export.Path(dir, f))
+		must(t, err)
+		b, err := batch.Parse(raw, batch.DefaultLimits())
+		must(t, err)
+		if b.First != uint64(n) {
+			t.Fatalf("batch %d starts at index %d, want %d", b.Seq, b.First, n)
+		}
+		for _, it := range b.Items {
+			if it.Entry != nil {
+				return n
+			}
+			if it.Hash == (merkle.Hash{}) {
+				t.Fatalf("hash-only item %d has a zero leaf hash", n)
+			}
+			n++
+		}
+	}
+	return n
 }
 
 func getJSON(t *testing.T, url string, v any) {
