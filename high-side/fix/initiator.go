@@ -2,6 +2,7 @@ package fix
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -22,6 +23,9 @@ type InitiatorConfig struct {
 	// HeartBtInt is the heartbeat interval asked for in the Logon, in
 	// seconds. Default 30.
 	HeartBtInt int
+	// TLS, when set, runs the session over TLS with this configuration
+	// (the high side's acceptors require it); nil dials plain TCP.
+	TLS *tls.Config
 }
 
 // Initiator is a FIX client session, used by tests and the appliance
@@ -41,14 +45,22 @@ type Initiator struct {
 	wg      sync.WaitGroup
 }
 
-// Dial connects to addr over TCP, logs on and waits for the acceptor's
-// Logon. It returns an error naming the Logout text when refused.
+// Dial connects to addr over TCP (over TLS when cfg.TLS is set), logs on
+// and waits for the acceptor's Logon. It returns an error naming the
+// Logout text when refused.
 func Dial(ctx context.Context, addr string, cfg InitiatorConfig) (*Initiator, error) {
 	if cfg.HeartBtInt <= 0 {
 		cfg.HeartBtInt = 30
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	var conn net.Conn
+	var err error
+	if cfg.TLS != nil {
+		d := tls.Dialer{Config: cfg.TLS}
+		conn, err = d.DialContext(ctx, "tcp", addr)
+	} else {
+		var d net.Dialer
+		conn, err = d.DialContext(ctx, "tcp", addr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to connect to FIX acceptor: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"bastion/high-side/fix"
 	"bastion/high-side/intake"
+	"bastion/high-side/node/peertls"
 	"bastion/high-side/replay"
 	"bastion/shared/entry"
 )
@@ -214,8 +215,12 @@ func (a *Appliance) replayFIX(ctx context.Context, orders []replay.FIXOrder, t *
 			if err != nil {
 				return err
 			}
+			tc, err := peertls.GatewayClientConfig(a.Layout.PKIDir(), "replay")
+			if err != nil {
+				return err
+			}
 			if s, err = fix.Dial(ctx, addr, fix.InitiatorConfig{BeginString: sc.Begin,
-				SenderCompID: sc.Sender, TargetCompID: fixCompID}); err != nil {
+				SenderCompID: sc.Sender, TargetCompID: fixCompID, TLS: tc}); err != nil {
 				return fmt.Errorf("failed to log on to the FIX acceptor: %w", err)
 			}
 			sessions[begin] = s

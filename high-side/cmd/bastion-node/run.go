@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,7 +84,7 @@ func run(ctx context.Context, nodePath, servicesPath string, logger *slog.Logger
 	}
 	defer stopGateway()
 	if svc.FIXListen != "" {
-		stopFIX, err := serveFIX(svc, n, logger)
+		stopFIX, err := serveFIX(cfg, svc, n, logger)
 		if err != nil {
 			return err
 		}
@@ -161,7 +162,7 @@ func serveGateway(cfg node.Config, svc *Services, n *node.Node, reg *prometheus.
 	}, nil
 }
 
-func serveFIX(svc *Services, n *node.Node, logger *slog.Logger) (func(), error) {
+func serveFIX(cfg node.Config, svc *Services, n *node.Node, logger *slog.Logger) (func(), error) {
 	acfg := fix.AcceptorConfig{CompID: svc.FIXCompID}
 	for _, s := range svc.FIXSessions {
 		acfg.Sessions = append(acfg.Sessions, fix.SessionConfig{BeginString: s.BeginString,
@@ -170,10 +171,17 @@ func serveFIX(svc *Services, n *node.Node, logger *slog.Logger) (func(), error) 
 	if err := fix.ValidateConfig(acfg); err != nil {
 		return nil, fmt.Errorf("fix sessions: %w", err)
 	}
-	ln, err := net.Listen("tcp", svc.FIXListen)
+	// FIX runs over the same TLS as the gateway: TLS 1.3, the hybrid key
+	// exchange only, and a client certificate from the cluster CA.
+	tc, err := peertls.GatewayServerConfig(cfg.TLS.CACert, cfg.TLS.Cert, cfg.TLS.Key)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := net.Listen("tcp", svc.FIXListen)
 	if err != nil {
 		return nil, fmt.Errorf("failed to listen for FIX: %w", err)
 	}
+	ln := tls.NewListener(raw, tc)
 	acc := fix.NewAcceptor(acfg, n, logger.With(slog.String("component", "fix")))
 	go func() {
 		if err := acc.Serve(ln); err != nil {
