@@ -101,10 +101,7 @@ func (c Ceremony) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResult
 		Threshold: c.Threshold, Shares: c.Shares, Created: time.Now().UTC().Format(time.RFC3339),
 	}}
 	defer r.closeSessions()
-	steps := []struct {
-		name string
-		fn   func() error
-	}{
+	steps := []step{
 		{"create directory", r.makeDir},
 		{"load module", r.loadModule},
 		{"initialise tokens", r.initTokens},
@@ -112,11 +109,8 @@ func (c Ceremony) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResult
 		{"make signing key", r.makeKeys},
 		{"write configuration", r.writeConfig},
 	}
-	for _, s := range steps {
-		if err := s.fn(); err != nil {
-			return nil, fmt.Errorf("ceremony: failed to %s: %w", s.name, err)
-		}
-		logger.InfoContext(ctx, "ceremony step done", slog.String("step", s.name))
+	if err := runSteps(ctx, logger, "ceremony", steps); err != nil {
+		return nil, err
 	}
 	return r.res, nil
 }

@@ -74,10 +74,7 @@ func (rc Recovery) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResul
 	}
 	defer clear(r.kek)
 	defer r.closeSessions()
-	steps := []struct {
-		name string
-		fn   func() error
-	}{
+	steps := []step{
 		{"create directory", r.makeDir},
 		{"load module", r.loadModule},
 		{"initialise tokens", r.initTokens},
@@ -86,11 +83,8 @@ func (rc Recovery) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResul
 		{"write key files", r.writeKeyFiles},
 		{"write configuration", r.writeConfig},
 	}
-	for _, s := range steps {
-		if err := s.fn(); err != nil {
-			return nil, fmt.Errorf("recovery: failed to %s: %w", s.name, err)
-		}
-		logger.InfoContext(ctx, "recovery step done", slog.String("step", s.name))
+	if err := runSteps(ctx, logger, "recovery", steps); err != nil {
+		return nil, err
 	}
 	return r.res, nil
 }

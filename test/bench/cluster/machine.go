@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -89,4 +90,21 @@ func WriteJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// Finish ends a benchmark command: it writes res to out when there is a
+// result (a failed run may still have one), calls show to print it, and
+// exits with status 1 when writing or the run failed.
+func Finish(logger *slog.Logger, name, out string, res any, show func(), err error) {
+	if res != nil {
+		if werr := WriteJSON(out, res); werr != nil {
+			logger.Error("failed to write results", slog.String("error", werr.Error()))
+			os.Exit(1)
+		}
+		show()
+	}
+	if err != nil {
+		logger.Error(name+" bench failed", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
 }

@@ -51,16 +51,14 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	res, err := run(ctx, o, logger)
+	var show func()
+	var written any // stays a nil interface when there is no result
 	if res != nil {
-		if werr := cluster.WriteJSON(o.out, res); werr != nil {
-			logger.Error("failed to write results", slog.String("error", werr.Error()))
-			os.Exit(1)
+		written = res
+		show = func() {
+			b, _ := json.MarshalIndent(res, "", "  ")
+			os.Stdout.Write(append(b, '\n'))
 		}
-		b, _ := json.MarshalIndent(res, "", "  ")
-		os.Stdout.Write(append(b, '\n'))
 	}
-	if err != nil {
-		logger.Error("e2e bench failed", slog.String("error", err.Error()))
-		os.Exit(1)
-	}
+	cluster.Finish(logger, "e2e", o.out, written, show, err)
 }

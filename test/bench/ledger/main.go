@@ -68,17 +68,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	res, err := run(ctx, o, logger)
+	var show func()
+	var written any // stays a nil interface when there is no result
 	if res != nil {
-		if werr := cluster.WriteJSON(o.out, res); werr != nil {
-			logger.Error("failed to write results", slog.String("error", werr.Error()))
-			os.Exit(1)
-		}
-		res.print(o.out)
+		written = res
+		show = func() { res.print(o.out) }
 	}
-	if err != nil {
-		logger.Error("ledger bench failed", slog.String("error", err.Error()))
-		os.Exit(1)
-	}
+	cluster.Finish(logger, "ledger", o.out, written, show, err)
 }
 
 func (r *results) print(out string) {
