@@ -62,10 +62,7 @@ func (s *Sender) sendHeartbeat(flags uint8) {
 		return
 	}
 	h.BodyLen = uint16(len(plain) + 16)
-	var nonce [12]byte
-	wire.Nonce(&nonce, h.Type, h.Counter)
-	d := wire.AppendHeader(make([]byte, 0, wire.HeaderLen+len(plain)+16), &h)
-	d = s.aead.Seal(d, nonce[:], plain, d[:wire.HeaderLen])
+	d := s.seal(&h, plain)
 	s.pace.charge(len(d))
 	if s.write(d) == nil {
 		s.c.heartbeats.Add(1)
@@ -77,4 +74,13 @@ func heartbeatMessage(session, counter uint64, body []byte) []byte {
 	m := binary.BigEndian.AppendUint64(make([]byte, 0, 16+len(body)), session)
 	m = binary.BigEndian.AppendUint64(m, counter)
 	return append(m, body...)
+}
+
+// seal encrypts plain under header h, whose counter is set, with the header
+// as associated data, and returns the datagram in a new slice.
+func (s *Sender) seal(h *wire.Header, plain []byte) []byte {
+	var nonce [12]byte
+	wire.Nonce(&nonce, h.Type, h.Counter)
+	d := wire.AppendHeader(make([]byte, 0, wire.HeaderLen+len(plain)+16), h)
+	return s.aead.Seal(d, nonce[:], plain, d[:wire.HeaderLen])
 }

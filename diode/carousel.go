@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"bastion/diode/internal/fec"
 	"bastion/diode/internal/wire"
 )
 
@@ -21,6 +20,8 @@ type carousel struct {
 	bytes   int
 	wake    chan struct{}
 	idle    chan struct{} // closed and replaced when entries empties
+	w       *frameWriter
+	frame   frame
 }
 
 type resend struct {
@@ -30,8 +31,12 @@ type resend struct {
 	next  int       // index into the delays of the next resend
 }
 
-func newCarousel(s *Sender) *carousel {
-	return &carousel{s: s, wake: make(chan struct{}, 1), idle: make(chan struct{})}
+func newCarousel(s *Sender) (*carousel, error) {
+	w, err := newFrameWriter(s)
+	if err != nil {
+		return nil, err
+	}
+	return &carousel{s: s, w: w, wake: make(chan struct{}, 1), idle: make(chan struct{})}, nil
 }
 
 // add keeps a copy of batch for resending.
@@ -74,14 +79,12 @@ func (c *carousel) due() (*resend, time.Time) {
 func (c *carousel) run() {
 	defer c.s.wg.Done()
 	ctx := c.s.life
-	var scratch fec.Scratch
-	var dgram []byte
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		e, at := c.due()
 		if e != nil && !time.Now().Before(at) {
-			c.send(ctx, e, &scratch, &dgram)
+			c.send(ctx, e)
 			continue
 		}
 		wait := time.Hour
@@ -99,8 +102,8 @@ func (c *carousel) run() {
 }
 
 // send resends one batch and advances or retires its entry.
-func (c *carousel) send(ctx context.Context, e *resend, scratch *fec.Scratch, dgram *[]byte) {
-	err := c.s.transmit(ctx, e.seq, e.batch, wire.FlagCarousel, scratch, dgram)
+func (c *carousel) send(ctx context.Context, e *resend) {
+	err := c.s.transmit(ctx, e.seq, e.batch, wire.FlagCarousel, &c.frame, c.w)
 	if err != nil && ctx.Err() == nil {
 		c.s.log.Warn("carousel resend failed", slog.Uint64("seq", e.seq), slog.Any("err", err))
 	}

@@ -159,8 +159,9 @@ func (c *SenderConfig) parityTable() []uint8 {
 //
 // Memory is bounded by MaxMemory (shards of batches being rebuilt), plus
 // QueueBytes (rebuilt batches awaiting the Handler), plus LimboBytes
-// (datagrams of sessions not yet announced), plus one 64 KiB read buffer
-// and a shard free list of at most 4096 shards. Sessions hold no memory
+// (datagrams of sessions not yet announced), plus 2 MiB of read buffers
+// (32 datagrams of up to 64 KiB per system call) and a shard free list of
+// at most 4096 shards. Sessions hold no memory
 // beyond these: only one session is active, a new verified announcement
 // replaces it, and an idle session expires after SessionTimeout.
 type ReceiverConfig struct {

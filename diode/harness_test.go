@@ -51,6 +51,10 @@ type recorder struct {
 	order   []uint64
 	events  []Event
 	slow    time.Duration
+	// verify, when set, checks every batch, which is then not kept:
+	// failures are counted in wrong.
+	verify func(seq uint64, p []byte) bool
+	wrong  int
 }
 
 func newRecorder() *recorder {
@@ -63,6 +67,12 @@ func (r *recorder) Batch(seq uint64, p []byte) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.verify != nil {
+		if !r.verify(seq, p) {
+			r.wrong++
+		}
+		p = nil
+	}
 	r.batches[seq] = p
 	r.counts[seq]++
 	r.order = append(r.order, seq)

@@ -57,11 +57,11 @@ func (r *Receiver) authFailed(now time.Time, msg string) {
 	r.noteNoisy(KindAuthFailure, now, msg)
 }
 
-// open authenticates and decrypts a sealed datagram into dst.
-func open(a cipher.AEAD, h *wire.Header, d, dst []byte) ([]byte, error) {
-	var nonce [12]byte
-	wire.Nonce(&nonce, h.Type, h.Counter)
-	return a.Open(dst[:0], nonce[:], d[wire.HeaderLen:], d[:wire.HeaderLen])
+// open authenticates and decrypts a sealed datagram into dst. The nonce
+// lives in the Receiver so that no datagram allocates one.
+func (r *Receiver) open(a cipher.AEAD, h *wire.Header, d, dst []byte) ([]byte, error) {
+	wire.Nonce(&r.nonce, h.Type, h.Counter)
+	return a.Open(dst[:0], r.nonce[:], d[wire.HeaderLen:], d[:wire.HeaderLen])
 }
 
 // announce handles an announcement. Cheap checks come first; a signature

@@ -37,7 +37,7 @@ func (r *Receiver) heartbeat(s *session, h *wire.Header, d []byte, now time.Time
 		r.malformed(now, fmt.Sprintf("heartbeat body of %d bytes", h.BodyLen))
 		return
 	}
-	plain, err := open(s.aead, h, d, r.hbBuf)
+	plain, err := r.open(s.aead, h, d, r.hbBuf)
 	if err != nil {
 		r.authFailed(now, "heartbeat: "+err.Error())
 		return

@@ -44,6 +44,7 @@ type Receiver struct {
 	free      [][]byte // spare shard buffers of the current shard size
 	freeSize  int
 	hbBuf     []byte
+	nonce     [12]byte
 	mem       int
 	openGap   *Event // gap event being gathered, see report
 	openGapAt time.Time
@@ -56,6 +57,7 @@ type receiverCounters struct {
 	gaps, tail, filled, lostBatches, evicted                   atomic.Uint64
 	heartbeats, hbMissed, restarts, queueDrops, socketDrops    atomic.Uint64
 	readErrors                                                 atomic.Uint64
+	lostBefore                                                 uint64 // lost in ended sessions; read loop only
 	mem, limboN, limboBytes                                    atomic.Int64
 	session                                                    atomic.Uint64
 	report                                                     atomic.Pointer[SenderReport]
@@ -122,14 +124,31 @@ func (r *Receiver) Run(ctx context.Context, h Handler) error {
 	return err
 }
 
-// read is the socket loop. It wakes at least every tick for timers.
+// recvSlots is how many datagrams one read takes at most; each has a
+// buffer of recvBufLen bytes, the largest UDP payload.
+const (
+	recvSlots  = 32
+	recvBufLen = 1 << 16
+)
+
+// read is the socket loop: it takes up to recvSlots datagrams per system
+// call and processes them in order. It wakes at least every tick for
+// timers.
 func (r *Receiver) read(ctx context.Context) error {
-	buf := make([]byte, 1<<16)
-	oob := make([]byte, 128)
+	bc, err := newBatchConn(r.conn, recvSlots, true)
+	if err != nil {
+		return err
+	}
+	mem := make([]byte, recvSlots*recvBufLen)
+	bufs := make([][]byte, recvSlots)
+	for i := range bufs {
+		bufs[i] = mem[i*recvBufLen : (i+1)*recvBufLen : (i+1)*recvBufLen]
+	}
+	sizes := make([]int, recvSlots)
 	next := time.Now().Add(tick)
 	r.conn.SetReadDeadline(next)
 	for {
-		n, oobn, _, _, err := r.conn.ReadMsgUDP(buf, oob)
+		n, drops, hasDrops, err := bc.read(bufs, sizes)
 		now := time.Now()
 		if ctx.Err() != nil {
 			return nil
@@ -137,10 +156,17 @@ func (r *Receiver) read(ctx context.Context) error {
 		var ne net.Error
 		switch {
 		case err == nil:
-			if drops, ok := overflowCount(oob[:oobn]); ok {
+			if hasDrops {
 				r.c.socketDrops.Store(uint64(drops))
 			}
-			r.process(buf[:n], now)
+			for i, size := range sizes[:n] {
+				if size < 0 {
+					r.c.datagrams.Add(1)
+					r.malformed(now, "datagram larger than the largest UDP payload")
+					continue
+				}
+				r.process(bufs[i][:size], now)
+			}
 		case errors.As(err, &ne) && ne.Timeout():
 		case errors.Is(err, net.ErrClosed):
 			return fmt.Errorf("failed to read datagram: %w", err)

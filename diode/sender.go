@@ -18,8 +18,13 @@ import (
 // Sender sends batches over one link. Send may be called from one goroutine
 // at a time (calls are serialised); Stats, Drain and Close from any.
 //
-// Memory: two encode buffers of about 1.2×MaxBatch each (one for Send, one
-// for the carousel) plus at most CarouselBytes of retained batches.
+// Send builds a batch's datagrams (copy, Reed-Solomon parity) while a
+// writer goroutine seals and writes the previous batch, many datagrams per
+// system call, so building and writing run on two cores.
+//
+// Memory: three frames of about 1.25×MaxBatch each plus 60 bytes per
+// datagram (two alternate for Send, one for the carousel), plus at most
+// CarouselBytes of retained batches.
 type Sender struct {
 	conn   *net.UDPConn
 	cfg    SenderConfig
@@ -31,14 +36,25 @@ type Sender struct {
 	codec  *fec.Codec
 	pace   *bucket
 	sock   int
+	chunk  int // datagrams per system call
 
 	announce []byte // signed announcement datagram
 	counter  counter
 	c        senderCounters
 
 	sendMu  sync.Mutex // serialises Send
-	scratch fec.Scratch
-	dgram   []byte
+	frames  [2]frame
+	nextF   int
+	lastSeq uint64 // last sequence handed to the writer, under sendMu
+	hasSeq  bool
+
+	work   chan *frame // Send to writer: a batch, or a flush marker
+	wlife  context.Context
+	wend   context.CancelFunc
+	wdone  chan struct{}
+	werrMu sync.Mutex
+	werr   error // a batch of which no datagram was written
+	fw     *frameWriter
 
 	carousel *carousel
 	life     context.Context // ends at Close
@@ -53,11 +69,15 @@ type counter struct {
 	n  uint64
 }
 
-func (c *counter) next() uint64 {
+func (c *counter) next() uint64 { return c.take(1) }
+
+// take reserves n consecutive counters and returns the first.
+func (c *counter) take(n int) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.n++
-	return c.n
+	first := c.n + 1
+	c.n += uint64(n)
+	return first
 }
 
 // NewSender opens a session on conn, a connected UDP socket the Sender only
@@ -91,7 +111,20 @@ func NewSender(conn *net.UDPConn, cfg SenderConfig, logger *slog.Logger) (*Sende
 	if err := s.register(cfg); err != nil {
 		return nil, err
 	}
-	s.carousel = newCarousel(s)
+	if s.fw, err = newFrameWriter(s); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	s.chunk = chunkSize(cfg, datagramLen(cfg.ShardSize))
+	s.wlife, s.wend = context.WithCancel(context.Background())
+	s.work, s.wdone = make(chan *frame), make(chan struct{})
+	go s.writer()
+	s.carousel, err = newCarousel(s)
+	if err != nil {
+		s.wend()
+		close(s.work)
+		<-s.wdone
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
 	s.sendAnnouncement()
 	s.wg.Add(2)
 	go s.beacon()
@@ -134,11 +167,15 @@ func (s *Sender) signAnnouncement(enc []byte) ([]byte, error) {
 	return append(append(d, body...), sig...), nil
 }
 
-// Send transmits batch as sequence seq, then hands a copy to the carousel.
-// It blocks only for pacing. seq must exceed every sequence sent before in
-// this session (ErrSequence); numbers skipped are reported as gaps by the
-// receiver. It returns ErrBatchTooLarge, ErrClosed, ctx's error, or an error
-// if no datagram of the batch could be written. Batch is not retained.
+// Send builds batch as sequence seq and hands it to the writer, which
+// sends it in full while the next Send builds; the carousel keeps a copy.
+// It blocks while the writer is busy with the previous batch, which is
+// where pacing holds it back. seq must exceed every sequence sent before
+// in this session (ErrSequence); numbers skipped are reported as gaps by
+// the receiver. It returns ErrBatchTooLarge, ErrClosed, ctx's error if ctx
+// ends before the writer takes the batch, or an error if no datagram of
+// an earlier batch could be written (reported once). Batch is not
+// retained.
 func (s *Sender) Send(ctx context.Context, seq uint64, batch []byte) error {
 	if len(batch) > s.cfg.MaxBatch {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrBatchTooLarge, len(batch), s.cfg.MaxBatch)
@@ -148,89 +185,106 @@ func (s *Sender) Send(ctx context.Context, seq uint64, batch []byte) error {
 	if s.life.Err() != nil {
 		return ErrClosed
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer context.AfterFunc(s.life, cancel)()
-	if s.c.hasBatch.Load() && seq <= s.c.lastSeq.Load() {
-		return fmt.Errorf("%w: %d after %d", ErrSequence, seq, s.c.lastSeq.Load())
-	}
-	if err := s.transmit(ctx, seq, batch, 0, &s.scratch, &s.dgram); err != nil {
-		if s.life.Err() != nil {
-			return ErrClosed
-		}
+	if err := s.writeErr(); err != nil {
 		return err
 	}
-	s.c.batches.Add(1)
-	s.c.bytes.Add(uint64(len(batch)))
-	if !s.c.hasBatch.Load() {
-		s.c.firstSeq.Store(seq)
+	if s.hasSeq && seq <= s.lastSeq {
+		return fmt.Errorf("%w: %d after %d", ErrSequence, seq, s.lastSeq)
 	}
-	s.c.lastSeq.Store(seq)
-	s.c.hasBatch.Store(true)
+	f := &s.frames[s.nextF]
+	if err := s.build(f, seq, batch, 0); err != nil {
+		return fmt.Errorf("failed to send batch %d: %w", seq, err)
+	}
+	select {
+	case s.work <- f:
+	case <-s.life.Done():
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.nextF = 1 - s.nextF
+	s.lastSeq, s.hasSeq = seq, true
 	s.carousel.add(seq, batch)
 	return nil
 }
 
-// transmit encodes and sends every shard of one batch in interleaved order.
-func (s *Sender) transmit(ctx context.Context, seq uint64, batch []byte, flags uint8,
-	scratch *fec.Scratch, dgram *[]byte) error {
-	l, err := fec.NewLayout(len(batch), s.cfg.ShardSize, s.parity)
-	if err != nil {
-		return err
-	}
-	enc, err := s.codec.EncodeBatch(batch, l, scratch)
-	if err != nil {
-		return err
-	}
-	var sent, failed int
-	var lastErr error
-	l.Interleave(func(g, i int) bool {
-		k, m, _ := l.Group(g)
-		h := wire.Header{Type: wire.TypeShard, Flags: flags, Index: uint8(i), Session: s.id,
-			Seq: seq, Group: uint32(g), K: uint8(k), M: uint8(m),
-			BodyLen: uint16(l.ShardSize + 16), BatchLen: uint32(len(batch))}
-		if err = s.pacedWrite(ctx, &h, enc.Groups[g][i], dgram); err != nil {
-			if ctx.Err() != nil {
-				return false
+// writer sends the frames Send hands over, one at a time, until the work
+// channel closes.
+func (s *Sender) writer() {
+	defer close(s.wdone)
+	for f := range s.work {
+		if f.done != nil {
+			close(f.done)
+			continue
+		}
+		o, err := s.fw.write(s.wlife, s, f)
+		if err == nil && o.sent == 0 && o.failed > 0 {
+			err = fmt.Errorf("none of %d datagrams written: %w", o.failed, o.last)
+		}
+		if err != nil {
+			if s.wlife.Err() == nil {
+				s.setWriteErr(fmt.Errorf("failed to send batch %d: %w", f.hdr.Seq, err))
 			}
-			failed, lastErr, err = failed+1, err, nil
-			return true
+			continue
 		}
-		if i >= k {
-			s.c.parity.Add(1)
+		s.c.batches.Add(1)
+		s.c.bytes.Add(uint64(f.bytes))
+		if !s.c.hasBatch.Load() {
+			s.c.firstSeq.Store(f.hdr.Seq)
 		}
-		sent++
-		return true
-	})
+		s.c.lastSeq.Store(f.hdr.Seq)
+		s.c.hasBatch.Store(true)
+	}
+}
+
+func (s *Sender) setWriteErr(err error) {
+	s.werrMu.Lock()
+	defer s.werrMu.Unlock()
+	if s.werr == nil {
+		s.werr = err
+	}
+}
+
+// writeErr returns and forgets the error of a batch the writer failed.
+func (s *Sender) writeErr() error {
+	s.werrMu.Lock()
+	defer s.werrMu.Unlock()
+	err := s.werr
+	s.werr = nil
+	return err
+}
+
+// flush waits until the writer has finished every batch handed to it.
+func (s *Sender) flush(ctx context.Context) error {
+	marker := &frame{done: make(chan struct{})}
+	select {
+	case s.work <- marker:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-marker.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// transmit builds and writes one batch in the calling goroutine, through
+// f and w: the carousel's path.
+func (s *Sender) transmit(ctx context.Context, seq uint64, batch []byte, flags uint8,
+	f *frame, w *frameWriter) error {
+	if err := s.build(f, seq, batch, flags); err != nil {
+		return err
+	}
+	o, err := w.write(ctx, s, f)
+	if err == nil && o.sent == 0 && o.failed > 0 {
+		err = fmt.Errorf("none of %d datagrams written: %w", o.failed, o.last)
+	}
 	if err != nil {
 		return fmt.Errorf("failed to send batch %d: %w", seq, err)
 	}
-	if sent == 0 && failed > 0 {
-		return fmt.Errorf("failed to send batch %d: none of %d datagrams written: %w", seq, failed, lastErr)
-	}
 	return nil
-}
-
-// pacedWrite waits for tokens, seals plain under header h and writes it.
-func (s *Sender) pacedWrite(ctx context.Context, h *wire.Header, plain []byte, dgram *[]byte) error {
-	slept, err := s.pace.wait(ctx, wire.HeaderLen+len(plain)+16)
-	s.c.pacingWait.Add(int64(slept))
-	if err != nil {
-		return err
-	}
-	return s.write(s.seal(h, plain, dgram))
-}
-
-// seal fills in the counter, encrypts plain with the header as associated
-// data and returns the datagram, built in *dgram.
-func (s *Sender) seal(h *wire.Header, plain []byte, dgram *[]byte) []byte {
-	h.Counter = s.counter.next()
-	var nonce [12]byte
-	wire.Nonce(&nonce, h.Type, h.Counter)
-	d := wire.AppendHeader((*dgram)[:0], h)
-	d = s.aead.Seal(d, nonce[:], plain, d[:wire.HeaderLen])
-	*dgram = d
-	return d
 }
 
 // write sends one datagram and counts it. A failed write is counted, logged
@@ -246,15 +300,37 @@ func (s *Sender) write(d []byte) error {
 	return nil
 }
 
-// Drain waits until the carousel has made every scheduled resend, so that a
-// process about to exit gives its last batches their full protection.
-// It returns ctx's error if ctx ends first, or ErrClosed after Close.
-func (s *Sender) Drain(ctx context.Context) error { return s.carousel.drain(ctx) }
+// chunkSize is how many datagrams of n bytes go per system call: at most
+// half the pacing burst, so that pacing stays smooth, and at most mmsgMax.
+func chunkSize(cfg SenderConfig, n int) int {
+	if cfg.Rate == RateUnlimited {
+		return mmsgMax
+	}
+	return max(1, min(mmsgMax, cfg.Burst/2/n))
+}
 
-// Close interrupts a Send in progress (it returns ErrClosed), sends three
-// closing heartbeats, stops the heartbeat and carousel goroutines and waits
-// for them. It does not close the socket. Batches still
-// waiting in the carousel are not resent. Close is idempotent.
+// Drain waits until the writer has sent every batch and the carousel has
+// made every scheduled resend, so that a process about to exit gives its
+// last batches their full protection. It returns ctx's error if ctx ends
+// first, or ErrClosed after Close.
+func (s *Sender) Drain(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.life, cancel)()
+	if err := s.flush(ctx); err != nil {
+		if s.life.Err() != nil {
+			return ErrClosed
+		}
+		return err
+	}
+	return s.carousel.drain(ctx)
+}
+
+// Close interrupts a Send in progress (it returns ErrClosed), lets the
+// writer finish the batches Send handed over, stops the heartbeat,
+// carousel and writer goroutines and waits for them, then sends three
+// closing heartbeats. It does not close the socket. Batches still waiting
+// in the carousel are not resent. Close is idempotent.
 func (s *Sender) Close() error {
 	s.halt(true)
 	return nil
@@ -267,6 +343,12 @@ func (s *Sender) halt(farewell bool) {
 		s.end()
 		s.wg.Wait()
 		s.sendMu.Lock() // wait for a Send in progress to give up
+		if farewell {
+			s.flush(s.wlife)
+		}
+		s.wend()
+		close(s.work)
+		<-s.wdone
 		s.sendMu.Unlock()
 		if farewell {
 			for range 3 {

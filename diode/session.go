@@ -23,8 +23,11 @@ type session struct {
 	started, lastActivity, lastHB time.Time
 	hbMissed, closing             bool
 
-	highCounter uint64 // highest authenticated datagram counter
-	counting    bool
+	// Loss: authenticated counters span lowCounter to highCounter; the
+	// ones never seen in that span are lost (or still on their way, for
+	// datagrams reordered on the wire).
+	lowCounter, highCounter, seen uint64
+	counting                      bool
 
 	// Judging: every sequence below nextJudge has been decided (delivered
 	// or reported); floor is the lowest sequence this session covers.
@@ -58,16 +61,28 @@ func newSession(a *wire.Announce, aead cipher.AEAD, raw []byte, now time.Time, m
 }
 
 // authenticated records a datagram that passed the AEAD: liveness, and
-// holes in the counter as lost datagrams. Counting starts at the first
+// counters never seen as lost datagrams. Counting starts at the first
 // authenticated datagram, so a late joiner does not count what it missed.
+// A counter seen twice (a replay) is not subtracted; it is dropped as a
+// duplicate shard.
 func (r *Receiver) authenticated(s *session, counter uint64, now time.Time) {
 	s.lastActivity = now
-	if s.counting && counter > s.highCounter+1 {
-		r.c.lost.Add(counter - s.highCounter - 1)
+	if !s.counting {
+		s.lowCounter, s.highCounter, s.counting = counter, counter, true
 	}
-	if !s.counting || counter > s.highCounter {
-		s.highCounter, s.counting = counter, true
+	s.lowCounter, s.highCounter = min(s.lowCounter, counter), max(s.highCounter, counter)
+	s.seen++
+	r.c.lost.Store(r.c.lostBefore + s.lost())
+}
+
+// lost returns the datagrams of s never seen between the lowest and the
+// highest counter authenticated.
+func (s *session) lost() uint64 {
+	span := s.highCounter - s.lowCounter + 1
+	if !s.counting || s.seen >= span {
+		return 0
 	}
+	return span - s.seen
 }
 
 // shard authenticates one data shard and adds it to its batch.
@@ -76,7 +91,7 @@ func (r *Receiver) shard(s *session, h *wire.Header, d []byte, now time.Time) {
 		r.malformed(now, fmt.Sprintf("shard body of %d bytes, session uses %d", h.BodyLen, s.shardSize+16))
 		return
 	}
-	plain, err := open(s.aead, h, d, r.getShard())
+	plain, err := r.open(s.aead, h, d, r.getShard())
 	if err != nil {
 		r.authFailed(now, "shard: "+err.Error())
 		return
@@ -241,6 +256,7 @@ func (r *Receiver) endSession(s *session, now time.Time, why string) {
 	for q := range s.batches {
 		r.release(s, q)
 	}
+	r.c.lostBefore += s.lost()
 	r.retire(s.id)
 	r.cur = nil
 	r.c.session.Store(0)

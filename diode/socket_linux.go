@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"syscall"
+	"unsafe"
 )
 
 // tuneReceive sizes conn's receive buffer and enables SO_RXQ_OVFL, which
@@ -52,16 +53,32 @@ func tune(conn *net.UDPConn, size, opt, force int, overflow bool) (int, error) {
 }
 
 // overflowCount extracts the SO_RXQ_OVFL drop counter from a control
-// message buffer.
+// message buffer (cmsg(3)). It allocates nothing: it runs for every read.
 func overflowCount(oob []byte) (uint32, bool) {
-	msgs, err := syscall.ParseSocketControlMessage(oob)
-	if err != nil {
-		return 0, false
-	}
-	for _, m := range msgs {
-		if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SO_RXQ_OVFL && len(m.Data) >= 4 {
-			return binary.NativeEndian.Uint32(m.Data), true
+	const hdrLen = syscall.SizeofCmsghdr
+	lenSize := int(unsafe.Sizeof(syscall.Cmsghdr{}.Len))
+	for len(oob) >= hdrLen {
+		var l int
+		if lenSize == 8 {
+			l = int(min(binary.NativeEndian.Uint64(oob), uint64(len(oob))+1))
+		} else {
+			l = int(binary.NativeEndian.Uint32(oob))
 		}
+		if l < hdrLen || l > len(oob) {
+			return 0, false
+		}
+		level := int32(binary.NativeEndian.Uint32(oob[lenSize:]))
+		typ := int32(binary.NativeEndian.Uint32(oob[lenSize+4:]))
+		if level == syscall.SOL_SOCKET && typ == syscall.SO_RXQ_OVFL && l >= cmsgAlign(hdrLen)+4 {
+			return binary.NativeEndian.Uint32(oob[cmsgAlign(hdrLen):]), true
+		}
+		oob = oob[min(cmsgAlign(l), len(oob)):]
 	}
 	return 0, false
+}
+
+// cmsgAlign rounds n up to the control message alignment, a word.
+func cmsgAlign(n int) int {
+	const w = int(unsafe.Sizeof(uintptr(0)))
+	return (n + w - 1) &^ (w - 1)
 }

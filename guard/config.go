@@ -33,6 +33,12 @@ type Config struct {
 	// order. Each batch and checkpoint must then be signed by the key valid
 	// at its ledger size (verify.KeyRing). Empty: the published key alone.
 	HighSideTransitions []string `toml:"high_side_transitions"`
+	// CosignerKeys lists the high-side nodes' cosigner verifier key files
+	// (C2SP vkey, one per file); CosignQuorum is how many distinct nodes
+	// must have cosigned every checkpoint. Empty keys and quorum 0 check
+	// the hybrid signature alone.
+	CosignerKeys []string `toml:"cosigner_keys"`
+	CosignQuorum int      `toml:"cosign_quorum"`
 	// ReleaseLabel is the highest label that may cross, "level" or
 	// "level/comp1,comp2".
 	ReleaseLabel string `toml:"release_label"`
@@ -149,6 +155,12 @@ func (c *Config) check() error {
 	}
 	if err := checkFiles("high_side_transitions", c.HighSideTransitions); err != nil {
 		return err
+	}
+	if err := checkFiles("cosigner_keys", c.CosignerKeys); err != nil {
+		return err
+	}
+	if c.CosignQuorum < 0 || c.CosignQuorum > len(c.CosignerKeys) {
+		return fmt.Errorf("key \"cosign_quorum\": %d out of range 0 to %d (the cosigner keys given)", c.CosignQuorum, len(c.CosignerKeys))
 	}
 	if _, err := entry.ParseLabel(c.ReleaseLabel); err != nil {
 		return fmt.Errorf("key \"release_label\": %v", err)

@@ -22,6 +22,24 @@
 // them ran, in this order; a pipeline assembled otherwise archives nothing
 // and stops. A panic in a stage is a rejection.
 //
+// # Group commit
+//
+// Stages 1 to 7 run in the caller of Enqueue (the diode receiver's
+// handler) against the ledger head as it will be once every batch already
+// checked is archived; stages 8 and 9 run in one committer goroutine.
+// While the committer waits for the disk, the next batches are checked;
+// whatever is queued when it is free, up to MaxGroup batches, is committed
+// together: one bbolt transaction (one commit, fsynced), the guard log
+// lines of stages 1 to 8 of the whole group (one sync), the group's
+// export files, checkpoint and chain head (one round of syncs), then the
+// publish lines (one sync). Nothing of a batch is published before the
+// transaction holding it returned from its fsync, and no line says
+// "accept" for a stage that has not run. A failed commit stops the
+// pipeline; the batches checked against the uncommitted head are then
+// concluded with ErrStopped, and a restart resumes from the archive.
+// Submit is Enqueue followed by Sync: it returns once the batch, and any
+// held batches it released, are committed.
+//
 // # Rejections, holes and why the stream never stops
 //
 // Batches chain by checkpoint: batch n+1's Prev is batch n's Checkpoint.

@@ -37,8 +37,6 @@ type Guard struct {
 	limits  Limits
 	metrics *Metrics
 	logger  *slog.Logger
-	failed  chan struct{}
-	once    sync.Once
 }
 
 var _ diode.Handler = (*Guard)(nil)
@@ -52,6 +50,9 @@ func Open(cfg *Config, reg prometheus.Registerer, logger *slog.Logger) (*Guard, 
 	if err != nil {
 		return nil, err
 	}
+	if err := trust.LoadCosigners(cfg.CosignerKeys, cfg.CosignQuorum); err != nil {
+		return nil, err
+	}
 	names, err := cfg.NameList()
 	if err != nil {
 		return nil, err
@@ -60,7 +61,7 @@ func Open(cfg *Config, reg prometheus.Registerer, logger *slog.Logger) (*Guard, 
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("failed to create state directory: %w", err)
 	}
-	g := &Guard{trust: trust, limits: cfg.Limits.withDefaults(), logger: orDiscard(logger), failed: make(chan struct{})}
+	g := &Guard{trust: trust, limits: cfg.Limits.withDefaults(), logger: orDiscard(logger)}
 	if reg != nil {
 		g.metrics = NewMetrics(reg)
 	}
@@ -121,20 +122,37 @@ func (g *Guard) republish() error {
 	return nil
 }
 
-// Submit runs one batch through the pipeline; see Pipeline.Submit.
+// Submit runs one batch through the pipeline and waits until it is
+// committed; see Pipeline.Submit.
 func (g *Guard) Submit(seq uint64, raw []byte) (Outcome, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out, err := g.pipe.Submit(seq, raw)
-	g.fail(err)
-	return out, err
+	return g.pipe.Submit(seq, raw)
 }
 
-// Batch implements diode.Handler.
+// Enqueue checks one batch now and queues it for the group commit without
+// waiting for it; see Pipeline.Enqueue. done may be nil.
+func (g *Guard) Enqueue(seq uint64, raw []byte, done func(Outcome, error)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pipe.Enqueue(seq, raw, done)
+}
+
+// Sync waits until every batch and event queued before it is committed;
+// see Pipeline.Sync.
+func (g *Guard) Sync() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.pipe.Sync()
+}
+
+// Batch implements diode.Handler: the batch is checked at once and
+// committed with the batches queued around it.
 func (g *Guard) Batch(seq uint64, payload []byte) {
-	out, err := g.Submit(seq, payload)
-	g.logger.Debug("batch", slog.Uint64("batch_seq", seq), slog.String("outcome", out.String()),
-		slog.Any("error", err))
+	g.Enqueue(seq, payload, func(out Outcome, err error) {
+		g.logger.Debug("batch", slog.Uint64("batch_seq", seq), slog.String("outcome", out.String()),
+			slog.Any("error", err))
+	})
 }
 
 // Event implements diode.Handler: every receiver event becomes a guard log
@@ -144,34 +162,28 @@ func (g *Guard) Event(e diode.Event) {
 	g.event("diode", e.String(), e.First)
 }
 
-// event writes one event line.
+// event queues one event line.
 func (g *Guard) event(stage, reason string, batchSeq uint64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.fail(g.pipe.Event(stage, reason, batchSeq))
-}
-
-// fail closes Failed on the first storage error.
-func (g *Guard) fail(err error) {
-	if err != nil && errors.Is(err, ErrStopped) {
-		g.once.Do(func() { close(g.failed) })
-	}
+	g.pipe.Event(stage, reason, batchSeq)
 }
 
 // Failed is closed when the pipeline stopped on a storage failure; the
 // process should then exit.
-func (g *Guard) Failed() <-chan struct{} { return g.failed }
+func (g *Guard) Failed() <-chan struct{} { return g.pipe.Failed() }
 
-// Head returns the archive head.
-func (g *Guard) Head() archive.Head {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.pipe.Head()
-}
+// Head returns the archive head as last committed.
+func (g *Guard) Head() archive.Head { return g.pipe.Head() }
 
-// Close closes the archive and the guard log.
+// Close commits what is queued, then closes the archive and the guard log.
 func (g *Guard) Close() error {
 	var errs []error
+	if g.pipe != nil {
+		g.mu.Lock()
+		g.pipe.Close()
+		g.mu.Unlock()
+	}
 	if g.log != nil {
 		errs = append(errs, g.log.Close())
 	}

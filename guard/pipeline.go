@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"bastion/guard/archive"
@@ -64,24 +65,39 @@ type PipelineConfig struct {
 }
 
 // Pipeline runs batches through the guard's nine stages in order, writes
-// one guard log line per stage decision and keeps the pending buffer. It
-// is not safe for concurrent use: the diode handler calls it from one
-// goroutine.
+// one guard log line per stage decision and keeps the pending buffer.
+//
+// Stages 1 to 7 run in the caller of Enqueue, against the head after the
+// last batch that passed them; the archive and publish stages run in a
+// committer goroutine over groups of up to MaxGroup batches, so batch n+1
+// is checked while batch n is synced, and a group shares its syncs.
+// Nothing of a batch is published before the archive transaction holding
+// it returned from its fsync. Enqueue, Submit and Event must be called
+// from one goroutine at a time; Head, Failed and Pending are safe
+// anywhere.
 type Pipeline struct {
 	stages  []stage
-	led     *ledger
+	led     *ledger // checking stages' head; the caller's goroutine only
+	head    *committed
 	arch    *archive.Archive
 	dir     *export.Dir
 	log     *auditlog.Log
 	pending *pending
 	logger  *slog.Logger
 	metrics *Metrics
+
+	queue  chan *candidate
+	exited chan struct{}
+	closed bool
+
+	mu      sync.Mutex
 	stopped error
+	failed  chan struct{}
 }
 
-// NewPipeline builds the pipeline and loads the archive head. It returns
-// an error when the archive cannot be read or its last checkpoint does not
-// open with cfg.Key.
+// NewPipeline builds the pipeline, loads the archive head and starts the
+// committer; Close stops it. It returns an error when the archive cannot
+// be read or its last checkpoint does not open with cfg.Key.
 func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	if cfg.Trust == nil || cfg.Archive == nil || cfg.Export == nil || cfg.Log == nil || cfg.Scanner == nil {
 		return nil, errors.New("incomplete pipeline configuration")
@@ -92,9 +108,11 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 		return nil, err
 	}
 	bl := batchLimits(lim)
-	p := &Pipeline{led: led, arch: cfg.Archive, dir: cfg.Export, log: cfg.Log,
+	head := &committed{head: led.head}
+	p := &Pipeline{led: led, head: head, arch: cfg.Archive, dir: cfg.Export, log: cfg.Log,
 		pending: newPending(lim.PendingBatches, lim.PendingBytes),
-		logger:  orDiscard(cfg.Logger), metrics: cfg.Metrics}
+		logger:  orDiscard(cfg.Logger), metrics: cfg.Metrics,
+		queue: make(chan *candidate, MaxGroup), exited: make(chan struct{}), failed: make(chan struct{})}
 	p.stages = []stage{
 		&limitsStage{link: cfg.Link, maxBytes: lim.MaxBatchBytes, maxItems: lim.MaxItems, limits: bl},
 		&signatureStage{key: cfg.Trust.Key, ring: cfg.Trust.batchRing(), limits: bl},
@@ -103,10 +121,11 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 		&leavesStage{led: led},
 		&schemaStage{release: cfg.Release},
 		&scanStage{scanner: cfg.Scanner},
-		&archiveStage{led: led, arch: cfg.Archive, link: cfg.Link},
-		&publishStage{led: led, dir: cfg.Export},
+		&archiveStage{head: head, arch: cfg.Archive, link: cfg.Link},
+		&publishStage{head: head, dir: cfg.Export},
 	}
 	p.metrics.setHead(led.head, 0)
+	go p.commitLoop()
 	return p, nil
 }
 
@@ -116,7 +135,7 @@ func loadLedger(a *archive.Archive, t *Trust) (*ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	led := &ledger{head: head, tree: tree,
+	led := &ledger{head: head, tree: tree, inflight: map[uint64]span{},
 		prev: checkpoint.Checkpoint{Origin: t.Origin, Root: head.Root}}
 	if head.Records == 0 {
 		return led, nil
@@ -131,63 +150,62 @@ func loadLedger(a *archive.Archive, t *Trust) (*ledger, error) {
 }
 
 // Submit runs one batch delivered under diode sequence seq through the
-// pipeline, then any held batches it unblocks. It returns the batch's own
-// outcome. The error is non-nil only when the guard log or the archive
-// failed: the pipeline then stops and every later call returns ErrStopped.
+// pipeline, then any held batches it unblocks, and returns once all of
+// them are committed. It returns the batch's own outcome. The error is
+// non-nil only when the guard log or the archive failed: the pipeline
+// then stops and every later call returns ErrStopped.
 func (p *Pipeline) Submit(seq uint64, raw []byte) (Outcome, error) {
-	if p.stopped != nil {
-		return Rejected, p.stopped
-	}
-	out, err := p.process(seq, raw)
-	if err == nil && (out == Accepted || out == Withheld) {
-		err = p.drain()
-	}
-	if err != nil {
-		p.stop(err)
-	}
-	return out, p.stopped
+	var out Outcome
+	p.Enqueue(seq, raw, func(o Outcome, _ error) { out = o })
+	return out, p.Sync()
 }
 
-// drain submits held batches while the next one is in the buffer.
-func (p *Pipeline) drain() error {
-	p.pending.dropUpTo(p.led.head.Seq)
-	for {
-		next := p.led.head.Seq + 1
-		raw, ok := p.pending.take(next)
-		if !ok {
-			p.metrics.setPending(p.pending.len())
-			return nil
-		}
-		if _, err := p.process(next, raw); err != nil {
-			return err
-		}
-		p.pending.dropUpTo(p.led.head.Seq)
-	}
+// Enqueue runs stages 1 to 7 of one batch now and queues it, and any held
+// batches it unblocks, for the commit; it blocks while MaxGroup batches
+// are queued. done, if not nil, is called from the committer with the
+// batch's outcome once its lines are written (and, when accepted or
+// withheld, once it is archived and published), or with ErrStopped. done
+// runs on the committer goroutine: it must return quickly and must not
+// call into the pipeline.
+func (p *Pipeline) Enqueue(seq uint64, raw []byte, done func(Outcome, error)) {
+	p.enqueue(seq, raw, done)
 }
 
-// Event writes one event line to the guard log.
+// Sync waits until everything queued before it is committed and returns
+// the error that stopped the pipeline, if any.
+func (p *Pipeline) Sync() error {
+	ch := make(chan error, 1)
+	p.send(&candidate{done: func(_ Outcome, err error) { ch <- err }})
+	if err := <-ch; err != nil {
+		return err
+	}
+	return p.err()
+}
+
+// Event queues one event line for the guard log, in order with the
+// batches' lines. It returns the error that stopped the pipeline, if any.
 func (p *Pipeline) Event(stage, reason string, batchSeq uint64) error {
-	if p.stopped != nil {
-		return p.stopped
-	}
-	err := p.log.Append(auditlog.Record{BatchSeq: batchSeq, Stage: stage,
-		Decision: auditlog.Event, Reason: reason})
-	if err != nil {
-		p.stop(err)
-	}
-	return p.stopped
+	p.send(&candidate{recs: []auditlog.Record{{BatchSeq: batchSeq, Stage: stage,
+		Decision: auditlog.Event, Reason: reason}}})
+	return p.err()
 }
 
-// stop fails the pipeline closed.
-func (p *Pipeline) stop(err error) {
-	if p.stopped == nil {
-		p.stopped = errors.Join(ErrStopped, err)
-		p.logger.Error("guard pipeline stopped", slog.Any("error", err))
+// Failed is closed when the pipeline stopped on a storage failure.
+func (p *Pipeline) Failed() <-chan struct{} { return p.failed }
+
+// Close commits what is queued and stops the committer. Later calls
+// conclude every batch with ErrStopped at once.
+func (p *Pipeline) Close() {
+	if p.closed {
+		return
 	}
+	p.closed = true
+	close(p.queue)
+	<-p.exited
 }
 
 // Head returns the archive head as the pipeline last committed it.
-func (p *Pipeline) Head() archive.Head { return p.led.head }
+func (p *Pipeline) Head() archive.Head { return p.head.get() }
 
 // Pending returns the number of held batches.
 func (p *Pipeline) Pending() int { return p.pending.len() }

@@ -9,87 +9,102 @@ import (
 	"bastion/guard/auditlog"
 )
 
-// process runs one batch through the stages. Content stages (schema,
-// scan) that reject mark the batch withheld and the pipeline goes on to
-// archive it in that form; any other stage that does not pass ends the
-// run. The log lines of stages 1 to 8 are written and synced before
-// publish runs; the publish line after it.
-func (p *Pipeline) process(seq uint64, raw []byte) (Outcome, error) {
-	c := &candidate{diodeSeq: seq, raw: raw}
-	var recs []auditlog.Record
-	var last verdict
-	var lastStage string
+// enqueue checks one batch with stages 1 to 7, decides its provisional
+// outcome and queues it for the commit, then does the same for any held
+// batches it unblocks. done, if not nil, is called with the outcome once
+// the batch is committed.
+func (p *Pipeline) enqueue(seq uint64, raw []byte, done func(Outcome, error)) {
+	c := &candidate{diodeSeq: seq, raw: raw, done: done}
+	p.check(c)
+	p.classify(c)
+	p.send(c)
+	if c.checked {
+		p.drain()
+	}
+}
+
+// check runs the checking stages (every stage before the first group
+// stage) in order. A content stage (schema, scan) that rejects marks the
+// batch withheld and the run goes on; any other stage that does not pass
+// ends it. Each verdict becomes a guard log line, written at commit.
+func (p *Pipeline) check(c *candidate) {
 	for _, st := range p.stages {
-		if st.name() == StagePublish {
-			if err := p.flush(&recs); err != nil {
-				return Rejected, err
-			}
+		if _, ok := st.(groupStage); ok {
+			c.checked = true
+			return
 		}
 		v := p.run(st, c)
-		recs = append(recs, c.logRecord(st.name(), v))
+		c.recs = append(c.recs, c.logRecord(st.name(), v))
 		p.metrics.stage(st.name(), v.decision)
-		last, lastStage = v, st.name()
 		if isContent(st.name()) && v.decision == auditlog.Reject {
 			c.withhold(st.name(), v)
 		} else if v.decision != auditlog.Accept {
-			break
+			c.outcome = outcomeOf(v.decision)
+			if v.decision == auditlog.Reject {
+				c.rejection = c.rejectionOf(st.name(), v)
+			}
+			return
 		}
 		c.trail = append(c.trail, st.name())
 	}
-	if err := p.flush(&recs); err != nil {
-		return Rejected, err
-	}
-	return p.conclude(c, lastStage, last)
 }
 
-// conclude turns the last verdict into an outcome and applies it.
-func (p *Pipeline) conclude(c *candidate, stage string, v verdict) (Outcome, error) {
+// outcomeOf maps the decision that stopped a check to an outcome.
+func outcomeOf(d auditlog.Decision) Outcome {
+	switch d {
+	case auditlog.Event:
+		return Repeat
+	case auditlog.Hold:
+		return Held
+	}
+	return Rejected
+}
+
+// classify applies a checked batch's provisional outcome to the pipeline's
+// own state: the ledger head moves past a batch to archive, a held batch
+// enters the pending buffer.
+func (p *Pipeline) classify(c *candidate) {
 	switch {
-	case v.decision == auditlog.Accept && c.withheld != nil:
-		p.reject(c, c.withheldBy, *c.withheld)
-		return p.accepted(c, Withheld)
-	case v.decision == auditlog.Accept:
-		return p.accepted(c, Accepted)
-	case v.decision == auditlog.Event:
-		p.metrics.outcome(Repeat)
-		return Repeat, nil
-	case v.decision == auditlog.Hold:
-		return Held, p.hold(c)
-	case stage == StageArchive || stage == StagePublish:
-		return Rejected, fmt.Errorf("%s stage failed for batch %d: %s", stage, c.seq(), v.reason)
+	case c.checked && c.withheld != nil:
+		c.outcome, c.rejection = Withheld, c.rejectionOf(c.withheldBy, *c.withheld)
+	case c.checked:
+		c.outcome = Accepted
+	case c.outcome == Held:
+		p.hold(c)
+		return
+	default:
+		return
 	}
-	p.reject(c, stage, v)
-	return Rejected, nil
+	p.led.forget(p.Head().Seq)
+	p.led.advance(c)
 }
 
-func (p *Pipeline) accepted(c *candidate, o Outcome) (Outcome, error) {
-	p.metrics.outcome(o)
-	p.metrics.setHead(p.led.head, len(c.b.Items))
-	return o, nil
-}
-
-// reject keeps a rejection in the archive; failing that is logged only,
-// since the guard log already holds the decision.
-func (p *Pipeline) reject(c *candidate, stage string, v verdict) {
-	p.metrics.outcome(Rejected)
-	err := p.arch.AddRejection(archive.Rejection{Time: now().UTC(), BatchSeq: c.seq(),
-		Stage: stage, Reason: v.reason, LedgerFirst: c.ledgerFirst, LedgerSize: c.ledgerSize})
-	if err != nil {
-		p.logger.Error("failed to keep rejection", slog.Uint64("batch_seq", c.seq()), slog.Any("error", err))
+// drain checks held batches while the next one is in the buffer.
+func (p *Pipeline) drain() {
+	p.pending.dropUpTo(p.led.head.Seq)
+	for {
+		next := p.led.head.Seq + 1
+		raw, ok := p.pending.take(next)
+		if !ok {
+			p.metrics.setPending(p.pending.len())
+			return
+		}
+		c := &candidate{diodeSeq: next, raw: raw}
+		p.check(c)
+		p.classify(c)
+		p.send(c)
+		p.pending.dropUpTo(p.led.head.Seq)
 	}
 }
 
 // hold keeps a batch in the pending buffer and logs what it displaced.
-func (p *Pipeline) hold(c *candidate) error {
-	p.metrics.outcome(Held)
+func (p *Pipeline) hold(c *candidate) {
 	dropped := p.pending.add(c.b.Seq, c.raw)
 	p.metrics.setPending(p.pending.len())
-	var recs []auditlog.Record
 	for _, s := range dropped {
-		recs = append(recs, auditlog.Record{BatchSeq: s, Stage: StageSequence, Decision: auditlog.Event,
+		c.recs = append(c.recs, auditlog.Record{BatchSeq: s, Stage: StageSequence, Decision: auditlog.Event,
 			Reason: fmt.Sprintf("pending buffer full: held batch %d dropped, a resend can bring it again", s)})
 	}
-	return p.flush(&recs)
 }
 
 // run runs one stage; a panic is a rejection (fail closed).
@@ -104,21 +119,17 @@ func (p *Pipeline) run(st stage, c *candidate) (v verdict) {
 	return st.check(c)
 }
 
-// flush writes and syncs the collected log lines.
-func (p *Pipeline) flush(recs *[]auditlog.Record) error {
-	if len(*recs) == 0 {
-		return nil
-	}
-	err := p.log.AppendAll(*recs)
-	*recs = (*recs)[:0]
-	return err
-}
-
 // withhold records the first content rejection.
 func (c *candidate) withhold(stage string, v verdict) {
 	if c.withheld == nil {
 		c.withheld, c.withheldBy = &v, stage
 	}
+}
+
+// rejectionOf returns the archive's record of a rejection by stage.
+func (c *candidate) rejectionOf(stage string, v verdict) *archive.Rejection {
+	return &archive.Rejection{Time: now().UTC(), BatchSeq: c.seq(), Stage: stage,
+		Reason: v.reason, LedgerFirst: c.ledgerFirst, LedgerSize: c.ledgerSize}
 }
 
 // logRecord returns the guard log record of a stage verdict.

@@ -51,6 +51,7 @@ func (g *Guard) SelfCheck() SelfCheck {
 	res := g.selfCheck()
 	g.metrics.selfCheck(res.OK())
 	g.event("selfcheck", res.String(), 0)
+	g.Sync()
 	return res
 }
 
@@ -78,12 +79,10 @@ func (g *Guard) verifyLog(prior error) (uint64, error) {
 		return 0, errors.Join(prior, fmt.Errorf("failed to open guard log: %w", err))
 	}
 	defer f.Close()
-	g.mu.Lock()
-	fi, err := f.Stat()
-	g.mu.Unlock()
+	size, err := g.log.Size()
 	if err != nil {
 		return 0, errors.Join(prior, err)
 	}
-	n, _, err := auditlog.Verify(io.LimitReader(f, fi.Size()))
+	n, _, err := auditlog.Verify(io.LimitReader(f, size))
 	return n, errors.Join(prior, err)
 }

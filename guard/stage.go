@@ -37,6 +37,14 @@ type stage interface {
 	check(c *candidate) verdict
 }
 
+// groupStage is a stage that decides a group of candidates at once, in
+// order: the archive commits them in one transaction, publish writes them
+// with one set of syncs. It returns one verdict per candidate.
+type groupStage interface {
+	stage
+	checkAll(cs []*candidate) []verdict
+}
+
 // verdict is a stage's decision about a candidate.
 type verdict struct {
 	decision auditlog.Decision
@@ -78,6 +86,12 @@ type candidate struct {
 	trail       []string              // stages passed, in order
 	ledgerFirst uint64                // claimed range, for the log
 	ledgerSize  uint64
+
+	recs      []auditlog.Record    // guard log lines not yet written
+	checked   bool                 // passed the checking stages (1 to 7)
+	outcome   Outcome              // provisional until committed
+	rejection *archive.Rejection   // to keep in the archive, if any
+	done      func(Outcome, error) // called once committed; may be nil
 }
 
 // seq returns the batch's signed sequence once parsed, else the diode's.

@@ -1,17 +1,44 @@
 package guard
 
 import (
+	"bytes"
+
 	"bastion/guard/archive"
 	"bastion/shared/checkpoint"
 	"bastion/shared/merkle"
 )
 
-// ledger is the guard's view of the archive head that the ledger stages
-// compare against. The pipeline replaces it after every append.
+// ledger is the head that the ledger stages compare against: the archive
+// head after every batch that passed the checking stages, including those
+// still waiting for the archive commit (so batch n+1 is checked while
+// batch n is being synced). Head.Chain is not kept: only the commit
+// computes it. If a commit fails the pipeline stops, so nothing checked
+// against an uncommitted head is ever published.
 type ledger struct {
-	head archive.Head
-	tree *merkle.Compact
-	prev checkpoint.Checkpoint // opened head.Checkpoint (zero if none)
+	head     archive.Head
+	tree     *merkle.Compact
+	prev     checkpoint.Checkpoint // opened head.Checkpoint (zero if none)
+	inflight map[uint64]span       // checked batches not yet known committed
+}
+
+// span is the ledger range of a checked batch.
+type span struct{ first, size uint64 }
+
+// advance moves the head past c, which passed the checking stages.
+func (l *ledger) advance(c *candidate) {
+	l.head = archive.Head{Records: l.head.Records + 1, Seq: c.b.Seq, Size: c.ledgerSize,
+		Root: c.tree.Root(), Checkpoint: c.b.Checkpoint}
+	l.tree, l.prev = c.tree, c.next
+	l.inflight[c.b.Seq] = span{c.ledgerFirst, c.ledgerSize}
+}
+
+// forget drops in-flight ranges at or below the committed seq.
+func (l *ledger) forget(committed uint64) {
+	for s := range l.inflight {
+		if s <= committed {
+			delete(l.inflight, s)
+		}
+	}
 }
 
 // sequenceStage (3) places the batch in the batch sequence: a seq already
@@ -47,6 +74,12 @@ func (s *sequenceStage) check(c *candidate) verdict {
 // repeat judges a batch whose seq is archived: the same ledger range is a
 // carousel or failover resend, another range is a conflict.
 func (s *sequenceStage) repeat(c *candidate) verdict {
+	if sp, ok := s.led.inflight[c.b.Seq]; ok {
+		if sp.first != c.ledgerFirst || sp.size != c.ledgerSize {
+			return reject("conflicts with archived batch %d (ledger %d to %d)", c.b.Seq, sp.first, sp.size)
+		}
+		return ignore("repeat of archived batch %d, ignored", c.b.Seq)
+	}
 	r, ok, err := s.arch.Get(c.b.Seq)
 	switch {
 	case err != nil:
@@ -98,10 +131,16 @@ func (s *checkpointStage) check(c *candidate) verdict {
 }
 
 // openPrev opens the batch's previous checkpoint. The first batch of a
-// ledger carries none: its predecessor is the empty tree.
+// ledger carries none: its predecessor is the empty tree. A note equal
+// byte for byte to the last accepted checkpoint, the common case, was
+// opened and verified when its batch was accepted; it is not verified
+// again. Any other note is opened in full.
 func (s *checkpointStage) openPrev(note []byte) (checkpoint.Checkpoint, error) {
 	if len(note) == 0 {
 		return checkpoint.Checkpoint{Origin: s.trust.Origin, Root: merkle.EmptyRoot()}, nil
+	}
+	if h := s.led.head; h.Records > 0 && bytes.Equal(note, h.Checkpoint) {
+		return s.led.prev, nil
 	}
 	return s.trust.open(note)
 }

@@ -3,39 +3,59 @@ package guard
 import (
 	"bastion/guard/archive"
 	"bastion/guard/export"
+	"bastion/shared/merkle"
 )
 
-// archiveStage (8) appends the batch to the write-once archive and commits
-// (fsync) before anything is published. A verified batch whose content was
+// archiveStage (8) appends the batches of a group to the write-once
+// archive in one transaction and commits it (one set of fsyncs) before
+// anything of the group is published. A verified batch whose content was
 // refused is archived in its withheld form: leaf hashes and checkpoints
-// only, so the ledger continues without its entries on the low side.
+// only, so the ledger continues without its entries on the low side. A
+// batch that did not pass exactly stages 1 to 7 fails the whole group:
+// nothing of it is archived.
 type archiveStage struct {
-	led  *ledger
+	head *committed
 	arch *archive.Archive
 	link string
 }
 
 func (s *archiveStage) name() string { return StageArchive }
 
-func (s *archiveStage) check(c *candidate) verdict {
+func (s *archiveStage) check(c *candidate) verdict { return s.checkAll([]*candidate{c})[0] }
+
+func (s *archiveStage) checkAll(cs []*candidate) []verdict {
+	recs := make([]*archive.Record, len(cs))
+	trees := make([]*merkle.Compact, len(cs))
+	for i, c := range cs {
+		if !c.trailIs(order[:7]) {
+			return all(len(cs), reject("stages not run in order: %v", c.trail))
+		}
+		recs[i], trees[i] = s.record(c), c.tree
+	}
+	heads, err := s.arch.AppendAll(recs, trees)
+	if err != nil {
+		return all(len(cs), reject("%v", err))
+	}
+	s.head.set(heads[len(heads)-1])
+	vs := make([]verdict, len(cs))
+	for i, c := range cs {
+		c.record = recs[i]
+		vs[i] = pass("archived, chain %x", heads[i].Chain[:8])
+		if recs[i].Kind == archive.KindWithheld {
+			vs[i] = pass("withheld: %d leaf hashes archived, entries not kept", len(c.leaves))
+		}
+	}
+	return vs
+}
+
+// record returns what the archive keeps of c.
+func (s *archiveStage) record(c *candidate) *archive.Record {
 	r := &archive.Record{Seq: c.b.Seq, Kind: archive.KindBatch, First: c.ledgerFirst,
 		Size: c.ledgerSize, File: c.raw, Checkpoint: c.b.Checkpoint}
-	if !c.trailIs(order[:7]) {
-		return reject("stages not run in order: %v", c.trail)
-	}
 	if c.withheld != nil {
 		r.Kind, r.File = archive.KindWithheld, s.withheldForm(c).Marshal()
 	}
-	head, err := s.arch.Append(r, c.tree)
-	if err != nil {
-		return reject("%v", err)
-	}
-	s.led.head, s.led.tree, s.led.prev = head, c.tree, c.next
-	c.record = r
-	if r.Kind == archive.KindWithheld {
-		return pass("withheld: %d leaf hashes archived, entries not kept", len(c.leaves))
-	}
-	return pass("archived, chain %x", head.Chain[:8])
+	return r
 }
 
 // withheldForm returns the published form of a refused batch.
@@ -45,24 +65,44 @@ func (s *archiveStage) withheldForm(c *candidate) *export.Withheld {
 		Prev: c.b.Prev, Checkpoint: c.b.Checkpoint, Proof: c.b.Proof, Leaves: c.leaves}
 }
 
-// publishStage (9) writes the archived batch, the new checkpoint and the
-// chain head to the export directory. It runs only after the archive
-// stage committed.
+// publishStage (9) writes the archived batches of a group, then the new
+// checkpoint and chain head, to the export directory. It runs only after
+// the archive stage committed them.
 type publishStage struct {
-	led *ledger
-	dir *export.Dir
+	head *committed
+	dir  *export.Dir
 }
 
 func (s *publishStage) name() string { return StagePublish }
 
-func (s *publishStage) check(c *candidate) verdict {
-	if c.record == nil || !c.trailIs(order[:8]) {
-		return reject("stages not run in order: %v", c.trail)
+func (s *publishStage) check(c *candidate) verdict { return s.checkAll([]*candidate{c})[0] }
+
+func (s *publishStage) checkAll(cs []*candidate) []verdict {
+	files := make([]export.Published, len(cs))
+	for i, c := range cs {
+		if c.record == nil || !c.trailIs(order[:8]) {
+			return all(len(cs), reject("stages not run in order: %v", c.trail))
+		}
+		files[i] = export.Published{File: fileOf(c.record), Data: c.record.File}
 	}
-	if err := publish(s.dir, c.record, s.led.head); err != nil {
-		return reject("%v", err)
+	head := s.head.get()
+	if err := s.dir.Publish(files, head.Checkpoint, head.ChainHead()); err != nil {
+		return all(len(cs), reject("%v", err))
 	}
-	return pass("published as %s", fileOf(c.record).Name())
+	vs := make([]verdict, len(cs))
+	for i, f := range files {
+		vs[i] = pass("published as %s", f.File.Name())
+	}
+	return vs
+}
+
+// all returns n copies of v.
+func all(n int, v verdict) []verdict {
+	vs := make([]verdict, n)
+	for i := range vs {
+		vs[i] = v
+	}
+	return vs
 }
 
 // publish writes an archived record's file and then, when head is the

@@ -26,6 +26,9 @@ type Trust struct {
 	// from its effective size (verify.KeyRing). Without transitions it
 	// holds Key alone, valid at every ledger size.
 	Ring *verify.KeyRing
+	// Cosigners is the quorum of high-side node cosignatures every
+	// checkpoint needs besides the hybrid signature; zero needs none.
+	Cosigners checkpoint.Quorum
 
 	rotated bool // Ring has more than one key
 }
@@ -105,10 +108,42 @@ func readBounded(path string, limit int) ([]byte, error) {
 // open opens a signed checkpoint note with the key valid at its tree size
 // (verify.KeyRing.Open); with a single key, with that key.
 func (t *Trust) open(note []byte) (checkpoint.Checkpoint, error) {
+	var cp checkpoint.Checkpoint
+	var err error
 	if !t.rotated {
-		return checkpoint.Open(note, t.NoteKey, t.Key)
+		cp, err = checkpoint.Open(note, t.NoteKey, t.Key)
+	} else {
+		cp, err = t.Ring.Open(note)
 	}
-	return t.Ring.Open(note)
+	if err != nil {
+		return cp, err
+	}
+	if _, err := t.Cosigners.Check(note); err != nil {
+		return checkpoint.Checkpoint{}, err
+	}
+	return cp, nil
+}
+
+// LoadCosigners reads the cosigner verifier key files and sets the quorum
+// every checkpoint must meet.
+func (t *Trust) LoadCosigners(files []string, quorum int) error {
+	q := checkpoint.Quorum{Required: quorum}
+	for _, f := range files {
+		b, err := readBounded(f, 4096)
+		if err != nil {
+			return fmt.Errorf("failed to read cosigner key: %w", err)
+		}
+		k, err := checkpoint.ParseCosignerKey(string(b))
+		if err != nil {
+			return fmt.Errorf("cosigner key %s: %w", f, err)
+		}
+		q.Keys = append(q.Keys, k)
+	}
+	if quorum > len(q.Keys) {
+		return fmt.Errorf("cosign quorum %d with %d cosigner keys", quorum, len(q.Keys))
+	}
+	t.Cosigners = q
+	return nil
 }
 
 // batchRing returns the ring the signature stage checks batches with, nil

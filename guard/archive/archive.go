@@ -96,9 +96,17 @@ type Archive struct {
 	db *bolt.DB
 }
 
+// initialMmapSize is the address space mapped for the archive at open, in
+// bytes. bbolt grows its map by doubling and copies every page a writer
+// still refers to out of the old map each time; mapping 1 GiB from the
+// start (address space only, no memory) spares the growing archive those
+// copies.
+const initialMmapSize = 1 << 30
+
 // Open opens or creates the archive file at path (mode 0600).
 func Open(path string) (*Archive, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second,
+		InitialMmapSize: initialMmapSize})
 	if err != nil {
 		return nil, fmt.Errorf("failed to open archive: %w", err)
 	}

@@ -110,3 +110,53 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// group returns n one-leaf records with seq from..from+n-1 after tree,
+// each with its own tree, and advances tree past them.
+func group(tree *merkle.Compact, from, n uint64) ([]*Record, []*merkle.Compact) {
+	var rs []*Record
+	var ts []*merkle.Compact
+	for seq := from; seq < from+n; seq++ {
+		first := tree.Size()
+		tree.Append(merkle.LeafHash([]byte{byte(seq)}))
+		rs = append(rs, &Record{Seq: seq, Kind: KindBatch, First: first, Size: tree.Size(),
+			File: []byte{byte(seq)}, Checkpoint: []byte("cp")})
+		ts = append(ts, tree.Clone())
+	}
+	return rs, ts
+}
+
+func TestAppendAll(t *testing.T) {
+	a, err := Open(filepath.Join(t.TempDir(), "archive.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	tree := &merkle.Compact{}
+	rs, ts := group(tree, 1, 3)
+	heads, err := a.AppendAll(rs, ts)
+	if err != nil {
+		t.Fatalf("AppendAll: %v", err)
+	}
+	for i, h := range heads {
+		if h.Seq != uint64(i+1) || h.Records != uint64(i+1) || h.Chain != rs[i].Chain {
+			t.Errorf("head %d = seq %d, %d records; want seq %d, %d records, chain of record %d",
+				i, h.Seq, h.Records, i+1, i+1, i+1)
+		}
+	}
+
+	// A group with a record at fault stores none of its records.
+	before := tree.Clone()
+	rs, ts = group(tree, 4, 3)
+	rs[1].First++
+	if _, err := a.AppendAll(rs, ts); !errors.Is(err, ErrOutOfOrder) {
+		t.Fatalf("AppendAll with a hole = %v, want ErrOutOfOrder", err)
+	}
+	h, got, err := a.Head()
+	if err != nil || h.Records != 3 || h.Seq != 3 || got.Root() != before.Root() {
+		t.Fatalf("head after a refused group = %+v, %v; want 3 records, seq 3, unchanged root", h, err)
+	}
+	if _, err := a.VerifyChain(nil); err != nil {
+		t.Fatalf("VerifyChain: %v", err)
+	}
+}

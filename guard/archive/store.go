@@ -37,26 +37,39 @@ func (a *Archive) Head() (Head, *merkle.Compact, error) {
 // continues the archive and commits (fsync) before returning. It returns
 // ErrExists, ErrOutOfOrder or a storage error; on error nothing changed.
 func (a *Archive) Append(r *Record, tree *merkle.Compact) (Head, error) {
-	var h Head
+	heads, err := a.AppendAll([]*Record{r}, []*merkle.Compact{tree})
+	if err != nil {
+		return Head{}, err
+	}
+	return heads[0], nil
+}
+
+// AppendAll stores rs in order as the next records, each with its compact
+// range trees[i], in one transaction with one commit (group commit: one
+// set of fsyncs for the whole group). It sets every r.Chain and returns
+// the head after each record. It returns ErrExists, ErrOutOfOrder or a
+// storage error; on error nothing changed, not even the records before
+// the one at fault.
+func (a *Archive) AppendAll(rs []*Record, trees []*merkle.Compact) ([]Head, error) {
+	if len(rs) != len(trees) {
+		return nil, fmt.Errorf("failed to append to archive: %d records, %d trees", len(rs), len(trees))
+	}
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	heads := make([]Head, len(rs))
 	err := a.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if h, err = readHead(tx); err != nil {
+		h, err := readHead(tx)
+		if err != nil {
 			return err
 		}
-		recs := tx.Bucket(bucketRecords)
-		if recs.Get(seqKey(r.Seq)) != nil {
-			return fmt.Errorf("%w: seq %d", ErrExists, r.Seq)
+		for i, r := range rs {
+			if h, err = appendRecord(tx, h, r, trees[i]); err != nil {
+				return err
+			}
+			heads[i] = h
 		}
-		if err := continues(h, r, tree); err != nil {
-			return err
-		}
-		r.Chain = export.NextChain(h.Chain, r.Seq, r.File, r.Checkpoint)
-		if err := recs.Put(seqKey(r.Seq), encodeRecord(r)); err != nil {
-			return err
-		}
-		h = Head{Records: h.Records + 1, Seq: r.Seq, Chain: r.Chain, Size: r.Size,
-			Root: tree.Root(), Checkpoint: r.Checkpoint}
-		t, _ := tree.MarshalBinary()
+		t, _ := trees[len(trees)-1].MarshalBinary()
 		meta := tx.Bucket(bucketMeta)
 		if err := meta.Put(keyTree, t); err != nil {
 			return err
@@ -64,9 +77,26 @@ func (a *Archive) Append(r *Record, tree *merkle.Compact) (Head, error) {
 		return meta.Put(keyHead, encodeHead(h))
 	})
 	if err != nil {
-		return Head{}, fmt.Errorf("failed to append to archive: %w", err)
+		return nil, fmt.Errorf("failed to append to archive: %w", err)
 	}
-	return h, nil
+	return heads, nil
+}
+
+// appendRecord puts r after head h in tx and returns the new head.
+func appendRecord(tx *bolt.Tx, h Head, r *Record, tree *merkle.Compact) (Head, error) {
+	recs := tx.Bucket(bucketRecords)
+	if recs.Get(seqKey(r.Seq)) != nil {
+		return h, fmt.Errorf("%w: seq %d", ErrExists, r.Seq)
+	}
+	if err := continues(h, r, tree); err != nil {
+		return h, err
+	}
+	r.Chain = export.NextChain(h.Chain, r.Seq, r.File, r.Checkpoint)
+	if err := recs.Put(seqKey(r.Seq), encodeRecord(r)); err != nil {
+		return h, err
+	}
+	return Head{Records: h.Records + 1, Seq: r.Seq, Chain: r.Chain, Size: r.Size,
+		Root: tree.Root(), Checkpoint: r.Checkpoint}, nil
 }
 
 // continues checks that r and tree extend head.
@@ -121,15 +151,23 @@ func (a *Archive) Walk(fn func(*Record) error) error {
 }
 
 // AddRejection appends r to the rejections kept in the archive.
-func (a *Archive) AddRejection(r Rejection) error {
-	v, _ := json.Marshal(r)
+func (a *Archive) AddRejection(r Rejection) error { return a.AddRejections([]Rejection{r}) }
+
+// AddRejections appends rs in order in one transaction.
+func (a *Archive) AddRejections(rs []Rejection) error {
 	err := a.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRejections)
-		n, err := b.NextSequence()
-		if err != nil {
-			return err
+		for _, r := range rs {
+			n, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			v, _ := json.Marshal(r)
+			if err := b.Put(seqKey(n), v); err != nil {
+				return err
+			}
 		}
-		return b.Put(seqKey(n), v)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("failed to record rejection: %w", err)

@@ -126,6 +126,21 @@ func (l *Log) Head() (uint64, string) {
 	return l.seq, l.prev
 }
 
+// Size returns the length of the log in bytes: whole lines only, since
+// lines are written under the same lock. It returns ErrClosed after Close.
+func (l *Log) Size() (int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return 0, ErrClosed
+	}
+	fi, err := l.f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("failed to read guard log size: %w", err)
+	}
+	return fi.Size(), nil
+}
+
 // Close closes the file. Further Appends return ErrClosed.
 func (l *Log) Close() error {
 	l.mu.Lock()

@@ -7,12 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"bastion/shared/tiles"
 )
 
 // Dir is an export directory being written. Its methods are not safe for
 // concurrent use; the guard publishes from one goroutine.
 type Dir struct {
-	root string
+	root     string
+	tiles    *tiles.Builder      // tile tree state; nil until the first Publish
+	partials map[tiles.Tile]bool // partial tiles written and not yet pruned
 }
 
 // Create makes root and its batches and keys folders (mode 0755) if they

@@ -146,3 +146,27 @@ func NextChain(prev Chain, seq uint64, raw, checkpoint []byte) Chain {
 	h.Sum(out[:0])
 	return out
 }
+
+// ProofsDir is the optional folder of per-record inclusion proof files:
+// proofs/<index>.proof, <index> the ledger index as 20 decimal digits.
+const ProofsDir = "proofs"
+
+// proofExt ends every proof file name.
+const proofExt = ".proof"
+
+// ProofName returns the file name of the proof of ledger index i.
+func ProofName(i uint64) string { return fmt.Sprintf("%0*d%s", seqDigits, i, proofExt) }
+
+// ParseProofName returns the ledger index a proof file name encodes: 20
+// decimal digits and ".proof", else ErrBadName.
+func ParseProofName(name string) (uint64, error) {
+	digits, ok := strings.CutSuffix(name, proofExt)
+	if !ok || len(digits) != seqDigits || !allDigits(digits) {
+		return 0, fmt.Errorf("%w: %q is not a proof file name", ErrBadName, name)
+	}
+	i, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q is out of range", ErrBadName, name)
+	}
+	return i, nil
+}

@@ -173,3 +173,15 @@ func FuzzParseWithheld(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseProofName(f *testing.F) {
+	f.Add("00000000000000000001.proof")
+	f.Add("18446744073709551616.proof")
+	f.Add("../1.proof")
+	f.Fuzz(func(t *testing.T, name string) {
+		i, err := ParseProofName(name)
+		if err == nil && ProofName(i) != name {
+			t.Fatalf("accepted %q, which is not the canonical name %q", name, ProofName(i))
+		}
+	})
+}

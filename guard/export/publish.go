@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 )
 
@@ -14,21 +15,25 @@ type Published struct {
 	Data []byte
 }
 
-// Publish writes batch files and then, when checkpoint is not nil, the
-// checkpoint and chain-head files, with as few waits for the disk as the
-// order allows:
+// Publish writes batch files, the tiles they add to the tile tree and
+// then, when checkpoint is not nil, the checkpoint and chain-head files,
+// with as few waits for the disk as the order allows:
 //
 //  1. every new file is written under its temporary name and fsynced,
 //     all files at once;
 //  2. the batch files are renamed into place and batches/ is fsynced;
-//  3. the checkpoint and chain head are renamed into place and the root
-//     is fsynced.
+//  3. the tiles (package tiles) are renamed into place and their folders
+//     fsynced;
+//  4. the checkpoint and chain head are renamed into place and the root
+//     is fsynced; partial tiles the new checkpoint supersedes are removed.
 //
-// So the checkpoint and chain head never name a batch file that a crash
-// could lose, and a reader never sees part of a file. Batch files are
-// write-once as in WriteBatch: a file already there with the same bytes
-// is left alone, one with other bytes fails with ErrConflict and nothing
-// is renamed.
+// So the checkpoint and chain head never name a batch file or a tile that
+// a crash could lose, and a reader never sees part of a file. Files must
+// come in ledger order and continue the tiles (ErrTiles); a file the tiles
+// already cover adds none. Batch files and tiles are write-once as in
+// WriteBatch: a file already there with the same bytes is left alone, one
+// with other bytes fails with ErrConflict and nothing is renamed. On
+// error the tile state is unchanged.
 func (d *Dir) Publish(files []Published, checkpoint []byte, head ChainHead) error {
 	var batches, heads []pendingFile
 	for _, f := range files {
@@ -41,12 +46,28 @@ func (d *Dir) Publish(files []Published, checkpoint []byte, head ChainHead) erro
 			batches = append(batches, pendingFile{path: p, data: f.Data})
 		}
 	}
+	tb, tfs, err := d.tilesFor(files)
+	if err != nil {
+		return err
+	}
+	tileFiles, tileDirs, err := d.pendingTiles(tfs)
+	if err != nil {
+		return err
+	}
 	if checkpoint != nil {
 		hb, _ := head.MarshalText()
 		heads = []pendingFile{{path: filepath.Join(d.root, CheckpointFile), data: checkpoint},
 			{path: filepath.Join(d.root, ChainHeadFile), data: hb}}
 	}
-	return publishInOrder(filepath.Join(d.root, BatchesDir), batches, d.root, heads)
+	if err := publishInOrder(batches, tileFiles, tileDirs, heads); err != nil {
+		return err
+	}
+	d.tiles = tb
+	d.notePartials(tfs)
+	if checkpoint != nil {
+		d.pruneTiles(tb.Size())
+	}
+	return nil
 }
 
 // isNew reports whether the batch file at path is still to be written.
@@ -58,7 +79,7 @@ func isNew(path string, data []byte) (bool, error) {
 	case err == nil:
 		return false, fmt.Errorf("%w: %s", ErrConflict, filepath.Base(path))
 	case !errors.Is(err, os.ErrNotExist):
-		return false, fmt.Errorf("failed to read published batch: %w", err)
+		return false, fmt.Errorf("failed to read published file: %w", err)
 	}
 	return true, nil
 }
@@ -74,18 +95,28 @@ func (p pendingFile) tmp() string {
 	return filepath.Join(dir, "."+base+".tmp")
 }
 
-// publishInOrder stages both groups, then renames the first into dir1 and
-// syncs it, then the second into dir2 and syncs it.
-func publishInOrder(dir1 string, first []pendingFile, dir2 string, second []pendingFile) error {
-	all := append(append([]pendingFile(nil), first...), second...)
+// publishInOrder stages every file, then renames the groups in turn,
+// syncing each group's folders (and extra, the parents of new folders)
+// before the next group is renamed.
+func publishInOrder(batches, tileFiles []pendingFile, extra []string, heads []pendingFile) error {
+	all := slices.Concat(batches, tileFiles, heads)
 	if err := stageAll(all); err != nil {
 		return err
 	}
-	if err := renameAll(dir1, first); err != nil {
-		removeTmps(second)
-		return err
+	groups := [][]pendingFile{batches, tileFiles, heads}
+	for i, g := range groups {
+		var dirs []string
+		if i == 1 {
+			dirs = extra
+		}
+		if err := renameAll(g, dirs); err != nil {
+			for _, later := range groups[i+1:] {
+				removeTmps(later)
+			}
+			return err
+		}
 	}
-	return renameAll(dir2, second)
+	return nil
 }
 
 // stageAll writes and fsyncs every file under its temporary name, all at
@@ -120,18 +151,27 @@ func stage(p pendingFile) error {
 	return nil
 }
 
-// renameAll moves staged files into place and fsyncs their folder once.
-func renameAll(dir string, files []pendingFile) error {
+// renameAll moves staged files into place and fsyncs each folder they
+// are in, and each of extra, once.
+func renameAll(files []pendingFile, extra []string) error {
 	if len(files) == 0 {
 		return nil
 	}
+	dirs := slices.Clone(extra)
 	for i, f := range files {
 		if err := os.Rename(f.tmp(), f.path); err != nil {
 			removeTmps(files[i:])
 			return fmt.Errorf("failed to write %s: %w", filepath.Base(f.path), err)
 		}
+		dirs = append(dirs, filepath.Dir(f.path))
 	}
-	return syncDir(dir)
+	slices.Sort(dirs)
+	for _, dir := range slices.Compact(dirs) {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func removeTmps(files []pendingFile) {

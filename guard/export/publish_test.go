@@ -16,13 +16,14 @@ func TestPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := []Published{{File{Seq: 1}, []byte("one")}, {File{Seq: 2, Withheld: true}, []byte("two")}}
+	one, two := withheldFile(1, 0, 3), withheldFile(2, 3, 4)
+	files := []Published{{File{Seq: 1, Withheld: true}, one}, {File{Seq: 2, Withheld: true}, two}}
 	head := ChainHead{Records: 2, Seq: 2, Size: 7}
 	if err := d.Publish(files, []byte("cp2"), head); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
 	want := map[string]string{
-		Path(d.Root(), files[0].File): "one", Path(d.Root(), files[1].File): "two",
+		Path(d.Root(), files[0].File): string(one), Path(d.Root(), files[1].File): string(two),
 		filepath.Join(d.Root(), CheckpointFile): "cp2",
 	}
 	for path, content := range want {
@@ -42,7 +43,7 @@ func TestPublish(t *testing.T) {
 		t.Fatalf("republishing the same bytes: %v", err)
 	}
 
-	conflict := []Published{{File{Seq: 3}, []byte("three")}, {File{Seq: 1}, []byte("other")}}
+	conflict := []Published{{File{Seq: 3}, []byte("three")}, {File{Seq: 1, Withheld: true}, []byte("other")}}
 	err = d.Publish(conflict, []byte("cp3"), ChainHead{Seq: 3})
 	if !errors.Is(err, ErrConflict) {
 		t.Fatalf("Publish with a conflicting file = %v, want ErrConflict", err)

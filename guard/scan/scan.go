@@ -130,6 +130,14 @@ func (s *Scanner) appendText(out []Finding, sc *scratch, text []byte, at pather)
 	if !utf8.Valid(text) {
 		return append(out, Finding{Rule: RuleEncoding, Path: at.path()})
 	}
+	return s.appendValid(out, sc, text, at)
+}
+
+// appendValid is appendText for text known to be valid UTF-8: every key
+// and string the walker decodes from an entry that is valid UTF-8 as a
+// whole (substrings cut at ASCII quotes and backslashes, escapes encoded
+// by utf8.AppendRune).
+func (s *Scanner) appendValid(out []Finding, sc *scratch, text []byte, at pather) []Finding {
 	if opaque(text) {
 		return out
 	}

@@ -22,6 +22,7 @@ type walker struct {
 	text  []byte // decoded string (when it held escapes)
 	sc    scratch
 	found []Finding
+	clean memo
 }
 
 var walkers = sync.Pool{New: func() any { return new(walker) }}
@@ -31,6 +32,19 @@ func (w *walker) release() {
 	w.s, w.in, w.found = nil, nil, nil
 	w.pos, w.where, w.key = 0, w.where[:0], false
 	walkers.Put(w)
+}
+
+// check scans one decoded key or string, unless the same text was found
+// clean before.
+func (w *walker) check(text []byte) {
+	if w.clean.has(w.s, text) {
+		return
+	}
+	n := len(w.found)
+	w.found = w.s.appendValid(w.found, &w.sc, text, w)
+	if len(w.found) == n {
+		w.clean.add(text)
+	}
 }
 
 // path implements pather: the path of a value, or of a key's member with
@@ -80,7 +94,7 @@ func (w *walker) value(depth int) error {
 		if err != nil {
 			return err
 		}
-		w.found = w.s.appendText(w.found, &w.sc, text, w)
+		w.check(text)
 		return nil
 	case c == '-' || isDigit(c):
 		return w.number()
@@ -110,7 +124,7 @@ func (w *walker) object(depth int) error {
 		}
 		w.where = append(w.where, key...)
 		w.key = true
-		w.found = w.s.appendText(w.found, &w.sc, key, w)
+		w.check(key)
 		w.key = false
 		if err := w.colon(); err != nil {
 			return err

@@ -2,6 +2,9 @@ package export_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"errors"
+	"strings"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -172,5 +175,53 @@ func wait(t *testing.T, ch <-chan uint64) uint64 {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the exporter made no progress")
 		return 0
+	}
+}
+
+// TestRoundPublishesOnlyCosigned: the checkpoint committed for a batch is
+// the one the cosigning hook returned, and a round whose cosigning fails
+// commits and sends nothing.
+func TestRoundPublishesOnlyCosigned(t *testing.T) {
+	signer, err := hybrid.NewSoftwareSigner(hybrid.SuiteMLDSA65P256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := checkpoint.HybridKey("test", string(hybrid.SuiteMLDSA65P256), signer.Public().Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeKey := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	fail := true
+	cosign := func(ctx context.Context, note []byte) ([]byte, error) {
+		if fail {
+			return nil, errors.New("no quorum")
+		}
+		return checkpoint.Cosign(note, "node-1", nodeKey, time.Now())
+	}
+	snd := &gatedSender{gate: make(chan struct{}), got: make(chan uint64, 4)}
+	close(snd.gate)
+	cur := &memCursor{t: t, sent: snd.count, maxUnsent: 4, advanced: make(chan uint64, 4)}
+	e := export.New(export.Config{Link: "l", Origin: checkpoint.OriginFor("l"), Key: key, MaxEntries: 100, Cosign: cosign},
+		newLedger(t, 10), cur, signer, snd, releaseAll{}, nil)
+	if _, err := e.Round(context.Background()); err == nil || !strings.Contains(err.Error(), "no quorum") {
+		t.Fatalf("round with failed cosigning: %v, want the cosigning error", err)
+	}
+	if len(cur.recs) != 0 || snd.count() != 0 {
+		t.Fatalf("failed cosigning left %d records and %d sent batches, want none", len(cur.recs), snd.count())
+	}
+	fail = false
+	if _, err := e.Round(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	q := checkpoint.Quorum{Keys: []checkpoint.CosignerKey{{Name: "node-1", Public: nodeKey.Public().(ed25519.PublicKey)}}, Required: 1}
+	if _, err := q.Check(cur.recs[0].Checkpoint); err != nil {
+		t.Errorf("committed checkpoint: %v", err)
+	}
+	b, err := batch.Parse(snd.batches[0], batch.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Check(b.Checkpoint); err != nil {
+		t.Errorf("sent batch's checkpoint: %v", err)
 	}
 }

@@ -27,6 +27,11 @@ type AcceptorConfig struct {
 	LogonTimeout time.Duration
 	// SubmitTimeout bounds one call to the Submitter. Default 10 s.
 	SubmitTimeout time.Duration
+	// RequireCertificate refuses every Logon that does not arrive over TLS
+	// with a verified client certificate. A certificate, when present, is
+	// always bound to the SenderCompID (see certbind.go); this only decides
+	// what happens without one. bastion-node sets it.
+	RequireCertificate bool
 }
 
 // SessionConfig is one counterparty allowed to log on.
@@ -42,6 +47,10 @@ type SessionConfig struct {
 	// Traders maps a SenderSubID (50), or failing that an Account (1),
 	// to the trader recorded for an order.
 	Traders map[string]string
+	// Certificates are the subject CommonNames of the client certificates
+	// that may log on as SenderCompID. Empty means only a certificate
+	// whose CommonName equals SenderCompID. See certbind.go.
+	Certificates []string
 }
 
 // Acceptor accepts FIX sessions and submits their orders. Safe for
@@ -115,6 +124,11 @@ func (s SessionConfig) validate() error {
 	}
 	if s.BeginString != FIX42 && s.BeginString != FIX44 {
 		return fmt.Errorf("session %s: BeginString %q, want %s or %s", s.SenderCompID, s.BeginString, FIX42, FIX44)
+	}
+	for _, cn := range s.Certificates {
+		if cn == "" || len(cn) > 64 {
+			return fmt.Errorf("session %s: certificate CommonName %q must be 1 to 64 bytes", s.SenderCompID, cn)
+		}
 	}
 	return nil
 }

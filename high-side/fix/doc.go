@@ -16,6 +16,14 @@
 // ExecutionReport (8) or OrderCancelReject (9) carrying the decision.
 // Initiator is the matching client.
 //
+// Over TLS, a Logon's SenderCompID (49) must be bound to the verified
+// client certificate: its subject CommonName must be one of the session's
+// SessionConfig.Certificates, or equal the SenderCompID when none are
+// listed. Any other Logon is answered with a Logout naming the reason and
+// logged at Warn with the certificate's name, and nothing after it is read;
+// AcceptorConfig.RequireCertificate refuses Logons without a certificate
+// (certbind.go).
+//
 // Known limitations: fields of the FIX "data" type that contain SOH are not
 // supported; the acceptor keeps no message store, so it answers a
 // ResendRequest (2) with SequenceReset-GapFill (4) and ends a session whose

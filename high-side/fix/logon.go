@@ -13,6 +13,7 @@ import (
 // Logout naming the reason, except when the first message is not a Logon
 // at all, which ends the connection silently.
 func (a *Acceptor) logon(conn net.Conn, m *Message, logger *slog.Logger) (*session, error) {
+	cn, hasCert := peerCommonName(conn)
 	if m.MsgType != MsgLogon {
 		return nil, fmt.Errorf("first message has MsgType %q, want Logon (A)", m.MsgType)
 	}
@@ -28,6 +29,9 @@ func (a *Acceptor) logon(conn net.Conn, m *Message, logger *slog.Logger) (*sessi
 	a.mu.Unlock()
 	if st == nil {
 		return refuse(fmt.Sprintf("unknown SenderCompID %q", clip([]byte(sender))))
+	}
+	if reason := a.checkBinding(st.cfg, sender, cn, hasCert); reason != "" {
+		return refuse(reason)
 	}
 	if target, _ := m.Get(TagTargetCompID); target != a.cfg.CompID {
 		return refuse(fmt.Sprintf("unknown TargetCompID %q", clip([]byte(target))))

@@ -47,6 +47,9 @@ func (a *Acceptor) serveConn(conn net.Conn) {
 		logger.Warn("fix connection closed before logon", slog.Any("err", err))
 		return
 	}
+	if cn, ok := peerCommonName(conn); ok {
+		logger = logger.With(slog.String("cert_cn", cn))
+	}
 	s, err := a.logon(conn, m, logger)
 	if err != nil {
 		logger.Warn("fix logon refused", slog.Any("err", err))

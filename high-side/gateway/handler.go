@@ -50,6 +50,12 @@ func NewHandler(sub intake.Submitter, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /v1/receipts", m.instrument("receipt", h.getReceipt))
 	mux.HandleFunc("GET /v1/status", m.instrument("status", h.getStatus))
 	mux.HandleFunc("POST /v1/ceremony", m.instrument("ceremony", h.postCeremony))
+	mux.HandleFunc("POST /v1/rulepack", m.instrument("rulepack", h.postRulePack))
+	mux.HandleFunc("POST /v1/disclosures", m.instrument("disclosure", h.postDisclosure))
+	mux.HandleFunc("POST /v1/records/{index}/amendments", m.instrument("amendment", h.postAmendment))
+	mux.HandleFunc("GET /v1/records/{index}/versions", m.instrument("versions", h.getVersions))
+	mux.HandleFunc("POST /v1/disposals", m.instrument("disposal", h.postDisposal))
+	mux.HandleFunc("POST /v1/cosign", m.instrument("cosign", h.postCosign))
 	mux.HandleFunc("GET /healthz", m.instrument("healthz", h.healthz))
 	mux.HandleFunc("/", m.instrument("unknown", h.notFound))
 	return mux

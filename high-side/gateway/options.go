@@ -23,6 +23,9 @@ type config struct {
 	reg      prometheus.Registerer
 	maxBatch int
 	maxBody  int64
+
+	cosigner    Cosigner
+	cosignNodes []string
 }
 
 // WithLogger sets the logger; by default the handler logs nothing.

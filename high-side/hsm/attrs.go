@@ -32,10 +32,10 @@ func readAttributes(mod module, sh pkcs11.SessionHandle, obj pkcs11.ObjectHandle
 }
 
 // ecPublicKey returns the public key held in the CKA_EC_POINT of the public
-// key object labelled label. PKCS#11 v2.40 §2.3.3 stores the point as a DER
+// key object whose CKA_ID is id. PKCS#11 v2.40 §2.3.3 stores the point as a DER
 // OCTET STRING; a bare point, as some tokens return, is accepted too.
-func ecPublicKey(mod module, sh pkcs11.SessionHandle, label string, curve elliptic.Curve) (*ecdsa.PublicKey, error) {
-	obj, err := findObject(mod, sh, pkcs11.CKO_PUBLIC_KEY, label)
+func ecPublicKey(mod module, sh pkcs11.SessionHandle, id []byte, curve elliptic.Curve) (*ecdsa.PublicKey, error) {
+	obj, err := findObject(mod, sh, pkcs11.CKO_PUBLIC_KEY, id)
 	if err != nil {
 		return nil, err
 	}

@@ -53,11 +53,16 @@ const KEKLabel = "bastion-kek"
 
 // CeremonyResult lists what a ceremony produced; it holds no secret.
 type CeremonyResult struct {
-	Ceremony       string   `json:"ceremony"`
-	Suite          string   `json:"suite"`
-	KeyName        string   `json:"key_name"`
-	KeyID          string   `json:"key_id"`
-	Tokens         []string `json:"tokens"`
+	Ceremony string `json:"ceremony"`
+	Suite    string `json:"suite"`
+	KeyName  string `json:"key_name"`
+	KeyID    string `json:"key_id"`
+	// Tokens are the token labels, for display.
+	Tokens []string `json:"tokens"`
+	// TokenSerials are the tokens' serial numbers (CK_TOKEN_INFO
+	// .serialNumber), in the order of Tokens; the pool finds tokens by
+	// them. A recovery records the serials of its new tokens.
+	TokenSerials   []string `json:"token_serials,omitempty"`
 	KEKCheckValue  string   `json:"kek_check_value"`
 	Threshold      int      `json:"threshold"`
 	Shares         int      `json:"shares"`
@@ -81,6 +86,7 @@ type ceremonyRun struct {
 	mods      []*pkcs11.Ctx // per token; the same value when they share one
 	res       *CeremonyResult
 	labels    []string
+	serials   []string
 	pins      []string
 	sessions  []pkcs11.SessionHandle
 	keks      []pkcs11.ObjectHandle
@@ -229,19 +235,21 @@ func (r *ceremonyRun) initTokens() error {
 	for i := range r.Tokens {
 		label, mod := r.label(i), r.mods[i]
 		pin := randomHex(16)
-		if err := initToken(mod, label, randomHex(16), pin); err != nil {
+		serial, err := initToken(mod, label, randomHex(16), pin)
+		if err != nil {
 			return err
 		}
 		if err := writeFile(filepath.Join(r.Dir, "pins", label+".pin"), []byte(pin+"\n"), 0o600); err != nil {
 			return err
 		}
-		sh, err := userSession(mod, label, pin)
+		sh, err := userSession(mod, serial, pin)
 		if err != nil {
 			return err
 		}
-		r.labels, r.pins, r.sessions = append(r.labels, label), append(r.pins, pin), append(r.sessions, sh)
+		r.labels, r.serials = append(r.labels, label), append(r.serials, serial)
+		r.pins, r.sessions = append(r.pins, pin), append(r.sessions, sh)
 	}
-	r.res.Tokens = r.labels
+	r.res.Tokens, r.res.TokenSerials = r.labels, r.serials
 	return nil
 }
 
@@ -262,10 +270,7 @@ func (r *ceremonyRun) installKEK() error {
 		return err
 	}
 	for i, sh := range r.sessions {
-		if err := importKEK(r.mods[i], sh, KEKLabel, kek, r.res.KEKCheckValue); err != nil {
-			return err
-		}
-		h, err := findObject(r.mods[i], sh, pkcs11.CKO_SECRET_KEY, KEKLabel)
+		h, err := importKEK(r.mods[i], sh, KEKLabel, kek, r.res.KEKCheckValue)
 		if err != nil {
 			return err
 		}

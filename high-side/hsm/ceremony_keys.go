@@ -23,14 +23,19 @@ func (r *ceremonyRun) makeKeys() error {
 	if err != nil {
 		return err
 	}
+	id, err := ecObjectID(ecPub)
+	if err != nil {
+		return err
+	}
 	copies := []pkcs11.ObjectHandle{key}
 	for i := 1; i < len(r.sessions); i++ {
-		h, err := cloneECKey(r.mods[0], r.mods[i], r.sessions[0], r.sessions[i], r.keks[0], r.keks[i], key, r.KeyName, curve, point)
+		h, err := cloneECKey(r.mods[0], r.mods[i], r.sessions[0], r.sessions[i], r.keks[0], r.keks[i], key,
+			r.KeyName, id, curve, point)
 		if err != nil {
 			return fmt.Errorf("token %s: %w", r.labels[i], err)
 		}
 		copies = append(copies, h)
-		if got, err := ecPublicKey(r.mods[i], r.sessions[i], r.KeyName, curve); err != nil || !got.Equal(ecPub) {
+		if got, err := ecPublicKey(r.mods[i], r.sessions[i], id, curve); err != nil || !got.Equal(ecPub) {
 			return fmt.Errorf("token %s: cloned public key differs (%v)", r.labels[i], err)
 		}
 	}
@@ -95,7 +100,8 @@ func (r *ceremonyRun) writeConfig() error {
 	}
 	fmt.Fprintf(&b, "kek_check_value = %q\n", r.res.KEKCheckValue)
 	for i, l := range r.labels {
-		fmt.Fprintf(&b, "\n[[tokens]]\nlabel = %q\npin_file = %q\n", l, filepath.Join("pins", l+".pin"))
+		fmt.Fprintf(&b, "\n[[tokens]]\nserial = %q\nlabel = %q\npin_file = %q\n",
+			r.serials[i], l, filepath.Join("pins", l+".pin"))
 		if r.Instances {
 			path, conf := r.tokenModule(i)
 			fmt.Fprintf(&b, "module = %q\nsofthsm_conf = %q\n", path, conf)

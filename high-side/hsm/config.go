@@ -27,12 +27,13 @@ type Config struct {
 	// is initialised with (SOFTHSM2_CONF is set to it during C_Initialize
 	// only). Empty leaves SOFTHSM2_CONF as the process environment has it.
 	SoftHSMConf string `toml:"softhsm_conf"`
-	// KEKCheckValue, when set, is the hex AES check value every token's KEK
-	// must have (PKCS#11 v3.0 §2.8); a token whose KEK differs is
-	// quarantined at start-up. The ceremony writes it.
+	// KEKCheckValue is the hex AES check value every token's KEK must have
+	// (PKCS#11 v3.0 §2.8); a token whose KEK differs is quarantined at
+	// start-up. It is required: the KEK is found on each token by the
+	// CKA_ID derived from it (kekObjectID). The ceremony writes it.
 	KEKCheckValue string `toml:"kek_check_value"`
-	// Tokens lists the tokens of the pool, found by label. All hold the same
-	// KEK and signing keys. At least one is required.
+	// Tokens lists the tokens of the pool, found by serial number. All hold
+	// the same KEK and signing keys. At least one is required.
 	Tokens []TokenConfig `toml:"tokens"`
 	// MaxSessions bounds the worker sessions open at once on each token,
 	// not counting the keeper session; default 8. A request that finds
@@ -58,7 +59,7 @@ type Config struct {
 	HealthInterval time.Duration `toml:"health_interval"`
 
 	// Interpose, when set, is called once per token with the token's label
-	// and library, and the pool uses what it returns for that token. It is
+	// (its serial when it has none) and library, and the pool uses what it returns for that token. It is
 	// for instrumentation and fault drills, for example holding calls back
 	// while a drill finalises a SoftHSM instance (REPLAY H11); production
 	// configurations leave it nil. It cannot be set from TOML.
@@ -70,7 +71,14 @@ type Config struct {
 
 // TokenConfig names one token of the pool.
 type TokenConfig struct {
-	// Label is the token label (CK_TOKEN_INFO.label, at most 32 bytes).
+	// Serial is the token's serial number (CK_TOKEN_INFO.serialNumber, 1 to
+	// 16 printable ASCII characters, trailing blanks removed). The pool
+	// finds the token by it on every connect, whatever slot it is in, and
+	// refuses a token with another serial (ErrWrongToken). Required; the
+	// ceremony records it.
+	Serial string `toml:"serial"`
+	// Label is the token label (CK_TOKEN_INFO.label, at most 32 bytes),
+	// for logs and status only: it never selects a token. Optional.
 	Label string `toml:"label"`
 	// PINFile is the path of a file holding the user PIN on its first line.
 	// It must be mode 0600 or stricter. When empty, the PIN comes from the
@@ -138,30 +146,31 @@ func (c *Config) tokenModule(tc TokenConfig) (path, conf string) {
 	return path, conf
 }
 
+// kekID returns the CKA_ID of the KEK, derived from KEKCheckValue.
+func (c *Config) kekID() []byte { return kekObjectID(c.KEKCheckValue) }
+
 // validate checks the fields Open needs and fills in defaults.
 func (c *Config) validate() error {
 	if len(c.Tokens) == 0 {
 		return errors.New("HSM config: no tokens")
 	}
 	seen := map[string]bool{}
-	for _, t := range c.Tokens {
+	for i, t := range c.Tokens {
+		if err := t.validate(); err != nil {
+			return fmt.Errorf("HSM config: token %d: %w", i+1, err)
+		}
 		if path, _ := c.tokenModule(t); path == "" {
-			return fmt.Errorf("HSM config: module is empty for token %q", t.Label)
+			return fmt.Errorf("HSM config: module is empty for token %s", t.Name())
 		}
-		if t.Label == "" || len(t.Label) > 32 {
-			return fmt.Errorf("HSM config: token label %q must be 1 to 32 bytes", t.Label)
+		if seen[t.Serial] {
+			return fmt.Errorf("HSM config: token serial %q listed twice", t.Serial)
 		}
-		if seen[t.Label] {
-			return fmt.Errorf("HSM config: token label %q listed twice", t.Label)
-		}
-		seen[t.Label] = true
+		seen[t.Serial] = true
 	}
-	if c.KEKCheckValue != "" {
-		if b, err := hex.DecodeString(c.KEKCheckValue); err != nil || len(b) != 3 {
-			return fmt.Errorf("HSM config: kek_check_value %q must be 6 hex digits", c.KEKCheckValue)
-		}
-		c.KEKCheckValue = strings.ToLower(c.KEKCheckValue)
+	if b, err := hex.DecodeString(c.KEKCheckValue); err != nil || len(b) != 3 {
+		return fmt.Errorf("HSM config: kek_check_value %q must be 6 hex digits", c.KEKCheckValue)
 	}
+	c.KEKCheckValue = strings.ToLower(c.KEKCheckValue)
 	setDefault(&c.MaxSessions, 8)
 	setDefault(&c.MaxIdleSessions, 8)
 	c.MaxIdleSessions = min(c.MaxIdleSessions, c.MaxSessions)
@@ -170,6 +179,53 @@ func (c *Config) validate() error {
 	setDefault(&c.BackoffMin, time.Second)
 	setDefault(&c.BackoffMax, time.Minute)
 	return nil
+}
+
+// validate checks the serial and the label of one token.
+func (tc TokenConfig) validate() error {
+	switch {
+	case tc.Serial == "":
+		return fmt.Errorf("serial missing (label %q): tokens are found by serial number; "+
+			"ceremony.json lists them as token_serials", tc.Label)
+	case !validSerial(tc.Serial):
+		return fmt.Errorf("serial %q must be 1 to 16 printable ASCII characters without blanks", tc.Serial)
+	case len(tc.Label) > 32:
+		return fmt.Errorf("label %q is over 32 bytes", tc.Label)
+	}
+	return nil
+}
+
+// Name returns how errors name the token: "label (serial S)", or
+// "serial S" when it has no label.
+func (tc TokenConfig) Name() string {
+	if tc.Label == "" {
+		return "serial " + tc.Serial
+	}
+	return tc.Label + " (serial " + tc.Serial + ")"
+}
+
+// displayLabel is the label logs and status show: the label, or the
+// serial when the token has no label.
+func (tc TokenConfig) displayLabel() string {
+	if tc.Label == "" {
+		return tc.Serial
+	}
+	return tc.Label
+}
+
+// validSerial reports whether s can be a CK_TOKEN_INFO.serialNumber as
+// read back: 1 to 16 printable ASCII characters, no blank (PKCS#11 v2.40
+// §3.2 pads the field with blanks, which are removed).
+func validSerial(s string) bool {
+	if len(s) == 0 || len(s) > 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 func setDefault[T int | time.Duration](v *T, def T) {
@@ -187,7 +243,7 @@ func readPIN(tc TokenConfig) (string, error) {
 		if pin := os.Getenv(PINEnv); pin != "" {
 			return pin, nil
 		}
-		return "", fmt.Errorf("%w: token %q has no pin_file and %s is unset", ErrPINFile, tc.Label, PINEnv)
+		return "", fmt.Errorf("%w: token %s has no pin_file and %s is unset", ErrPINFile, tc.Name(), PINEnv)
 	}
 	fi, err := os.Stat(tc.PINFile)
 	if err != nil {

@@ -54,17 +54,23 @@ func TestReadPIN(t *testing.T) {
 
 func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
-	good := "module = \"/m.so\"\n[[tokens]]\nlabel = \"a\"\npin_file = \"pins/a.pin\"\n"
+	head := "module = \"/m.so\"\nkek_check_value = \"a1b2c3\"\n"
+	good := head + "[[tokens]]\nserial = \"9f3c0a7e51d2b4c6\"\nlabel = \"a\"\npin_file = \"pins/a.pin\"\n"
 	tests := []struct {
 		name, body, wantErr string
 	}{
 		{"good", good, ""},
 		{"unknown key", good + "pin = \"1\"\n", "pin"},
-		{"no tokens", "module = \"/m.so\"\n", "no tokens"},
-		{"duplicate label", good + "[[tokens]]\nlabel = \"a\"\n", "twice"},
-		{"long label", "module = \"m\"\n[[tokens]]\nlabel = \"" + strings.Repeat("x", 33) + "\"\n", "1 to 32"},
-		{"bad KEK check value", "kek_check_value = \"xyz\"\n" + good, "6 hex digits"},
-		{"no module for a token", "[[tokens]]\nlabel = \"a\"\n", "module is empty"},
+		{"no tokens", head, "no tokens"},
+		{"duplicate serial", good + "[[tokens]]\nserial = \"9f3c0a7e51d2b4c6\"\nlabel = \"b\"\n", "listed twice"},
+		{"same label, two serials", good + "[[tokens]]\nserial = \"1\"\nlabel = \"a\"\n", ""},
+		{"no serial", head + "[[tokens]]\nlabel = \"a\"\n", "token 1: serial missing"},
+		{"long serial", head + "[[tokens]]\nserial = \"" + strings.Repeat("1", 17) + "\"\n", "1 to 16"},
+		{"blank in serial", head + "[[tokens]]\nserial = \"12 34\"\n", "1 to 16"},
+		{"long label", head + "[[tokens]]\nserial = \"1\"\nlabel = \"" + strings.Repeat("x", 33) + "\"\n", "over 32"},
+		{"bad KEK check value", "module = \"/m.so\"\nkek_check_value = \"xyz\"\n" + good[len(head):], "6 hex digits"},
+		{"no KEK check value", "module = \"/m.so\"\n" + good[len(head):], "6 hex digits"},
+		{"no module for a token", "kek_check_value = \"a1b2c3\"\n[[tokens]]\nserial = \"1\"\n", "module is empty"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +83,9 @@ func TestLoadConfig(t *testing.T) {
 				}
 				if want := filepath.Join(dir, "pins/a.pin"); cfg.Tokens[0].PINFile != want {
 					t.Errorf("pin file %q, want %q", cfg.Tokens[0].PINFile, want)
+				}
+				if got := cfg.Tokens[0].Serial; got != "9f3c0a7e51d2b4c6" {
+					t.Errorf("serial %q, want 9f3c0a7e51d2b4c6", got)
 				}
 				return
 			}
@@ -134,8 +143,8 @@ func TestWrongPINTakesTokenOut(t *testing.T) {
 func TestLoadConfigInstancePaths(t *testing.T) {
 	dir := t.TempDir()
 	body := "module = \"libsofthsm2.so\"\nsofthsm_conf = \"softhsm2.conf\"\nkek_check_value = \"A1B2C3\"\n" +
-		"[[tokens]]\nlabel = \"a\"\nmodule = \"softhsm/a/libsofthsm2.so\"\nsofthsm_conf = \"softhsm/a/softhsm2.conf\"\n" +
-		"[[tokens]]\nlabel = \"b\"\n"
+		"[[tokens]]\nserial = \"a1\"\nlabel = \"a\"\nmodule = \"softhsm/a/libsofthsm2.so\"\nsofthsm_conf = \"softhsm/a/softhsm2.conf\"\n" +
+		"[[tokens]]\nserial = \"b2\"\nlabel = \"b\"\n"
 	p := filepath.Join(dir, "hsm.toml")
 	os.WriteFile(p, []byte(body), 0o600)
 	cfg, err := LoadConfig(p)

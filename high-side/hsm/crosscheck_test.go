@@ -5,7 +5,10 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/asn1"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -27,7 +30,7 @@ func tamper(t *testing.T, cfg Config, i int, fn func(c *pkcs11.Ctx, sh pkcs11.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	sh, err := userSession(c, cfg.Tokens[i].Label, pin)
+	sh, err := userSession(c, cfg.Tokens[i].Serial, pin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,8 +41,8 @@ func tamper(t *testing.T, cfg Config, i int, fn func(c *pkcs11.Ctx, sh pkcs11.Se
 }
 
 // addPublicKey creates a P-256 public key object labelled label with a
-// fresh random point.
-func addPublicKey(label string) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+// fresh random point and CKA_ID id, or the point's own id when id is nil.
+func addPublicKey(label string, id []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
 	return func(c *pkcs11.Ctx, sh pkcs11.SessionHandle) error {
 		k, err := ecdh.P256().GenerateKey(rand.Reader)
 		if err != nil {
@@ -47,15 +50,19 @@ func addPublicKey(label string) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
 		}
 		point, _ := asn1.Marshal(k.PublicKey().Bytes())
 		params, _ := ecParams(hybrid.SuiteMLDSA65P256.Curve())
-		_, err = c.CreateObject(sh, ecPublicTemplate(label, params, point))
+		if id == nil {
+			sum := sha256.Sum256(k.PublicKey().Bytes())
+			id = sum[:objectIDSize]
+		}
+		_, err = c.CreateObject(sh, ecPublicTemplate(label, id, params, point))
 		return err
 	}
 }
 
-// destroy removes the object of class labelled label.
-func destroy(class uint, label string) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+// destroy removes the object of class with CKA_ID id.
+func destroy(class uint, id []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
 	return func(c *pkcs11.Ctx, sh pkcs11.SessionHandle) error {
-		h, err := findObject(c, sh, class, label)
+		h, err := findObject(c, sh, class, id)
 		if err != nil {
 			return err
 		}
@@ -63,55 +70,84 @@ func destroy(class uint, label string) func(*pkcs11.Ctx, pkcs11.SessionHandle) e
 	}
 }
 
-// replaceKEK swaps the KEK for another AES key with the same label.
-func replaceKEK(c *pkcs11.Ctx, sh pkcs11.SessionHandle) error {
-	if err := destroy(pkcs11.CKO_SECRET_KEY, KEKLabel)(c, sh); err != nil {
+// replaceKEK swaps the KEK whose CKA_ID is kekID for another AES key
+// with the same label and no CKA_ID.
+func replaceKEK(kekID []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+	return func(c *pkcs11.Ctx, sh pkcs11.SessionHandle) error {
+		if err := destroy(pkcs11.CKO_SECRET_KEY, kekID)(c, sh); err != nil {
+			return err
+		}
+		return addAESKey(KEKLabel, nil)(c, sh)
+	}
+}
+
+// addAESKey creates a random AES-128 key labelled label, with CKA_ID id
+// unless id is nil.
+func addAESKey(label string, id []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+	return func(c *pkcs11.Ctx, sh pkcs11.SessionHandle) error {
+		_, err := c.CreateObject(sh, withID([]*pkcs11.Attribute{
+			pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
+			pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_AES),
+			pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
+			pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
+			pkcs11.NewAttribute(pkcs11.CKA_ENCRYPT, true),
+			pkcs11.NewAttribute(pkcs11.CKA_DECRYPT, true),
+			pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
+			pkcs11.NewAttribute(pkcs11.CKA_VALUE, []byte(randomHex(8))),
+		}, id))
 		return err
 	}
-	_, err := c.CreateObject(sh, []*pkcs11.Attribute{
-		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
-		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_AES),
-		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, KEKLabel),
-		pkcs11.NewAttribute(pkcs11.CKA_VALUE, []byte(randomHex(16))),
-	})
-	return err
 }
 
 // TestCrossCheckQuarantines changes one token after the ceremony and
 // checks that Open quarantines exactly that token, logs it at Warn, and
 // that the pool signs without ever using it.
 func TestCrossCheckQuarantines(t *testing.T) {
+	// Each change gets the CKA_IDs of the signing key and of the KEK.
+	type change func(key, kek []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error
 	tests := []struct {
 		name       string
 		tokens     int
-		unpinned   bool // clear the configured KEK check value
 		tamperWith int
-		change     func(*pkcs11.Ctx, pkcs11.SessionHandle) error
+		change     change
 		want       int    // index of the token to be quarantined
-		reason     string // part of the quarantine reason
+		reason     string // part of the quarantine reason; %x is the key's CKA_ID
 	}{
-		{"extra public key", 3, false, 2, addPublicKey("rogue"), 2, `unexpected public key "rogue"`},
-		{"signing public key replaced, outvoted", 3, false, 0,
-			func(c *pkcs11.Ctx, sh pkcs11.SessionHandle) error {
-				if err := destroy(pkcs11.CKO_PUBLIC_KEY, "high-side")(c, sh); err != nil {
+		{"extra public key", 3, 2, func(key, kek []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+			return addPublicKey("rogue", []byte("rogue"))
+		}, 2, "unexpected public key id " + hex.EncodeToString([]byte("rogue"))},
+		{"signing public key replaced, outvoted", 3, 0, func(key, kek []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+			return func(c *pkcs11.Ctx, sh pkcs11.SessionHandle) error {
+				if err := destroy(pkcs11.CKO_PUBLIC_KEY, key)(c, sh); err != nil {
 					return err
 				}
-				return addPublicKey("high-side")(c, sh)
-			}, 0, `public key "high-side" differs`},
-		{"public key missing", 3, false, 1, destroy(pkcs11.CKO_PUBLIC_KEY, "high-side"), 1, `public key "high-side" missing`},
-		{"KEK replaced, majority", 3, true, 1, replaceKEK, 1, "KEK check value"},
-		{"KEK replaced on the first of two, pinned", 2, false, 0, replaceKEK, 0, "from the configuration"},
-		{"KEK replaced on the second of two, unpinned tie", 2, true, 1, replaceKEK, 1, "KEK check value"},
+				return addPublicKey("high-side", key)(c, sh)
+			}
+		}, 0, "public key id %x differs"},
+		{"public key missing", 3, 1, func(key, kek []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+			return destroy(pkcs11.CKO_PUBLIC_KEY, key)
+		}, 1, "public key id %x missing"},
+		{"KEK replaced, three tokens", 3, 1, func(key, kek []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+			return replaceKEK(kek)
+		}, 1, "from the configuration"},
+		{"KEK replaced on the first of two", 2, 0, func(key, kek []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+			return replaceKEK(kek)
+		}, 0, "from the configuration"},
+		{"public key missing on the second of two, tie", 2, 1, func(key, kek []byte) func(*pkcs11.Ctx, pkcs11.SessionHandle) error {
+			return destroy(pkcs11.CKO_PUBLIC_KEY, key)
+		}, 1, "public key id %x missing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, cfg := newCeremony(t, tt.tokens, hybrid.SuiteMLDSA65P256)
-			if tt.unpinned {
-				cfg.KEKCheckValue = ""
+			key, err := ecObjectID(readPublicKey(t, res.PublicKeyFile).ECDSA())
+			if err != nil {
+				t.Fatal(err)
 			}
-			tamper(t, cfg, tt.tamperWith, tt.change)
+			tamper(t, cfg, tt.tamperWith, tt.change(key, cfg.kekID()))
+			if strings.Contains(tt.reason, "%x") {
+				tt.reason = fmt.Sprintf(tt.reason, key)
+			}
 			var logs bytes.Buffer
 			p, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 			if err != nil {
@@ -154,11 +190,11 @@ func TestCrossCheckQuarantines(t *testing.T) {
 // with different keys is quarantined when it reconnects, not used.
 func TestCrossCheckOnReturn(t *testing.T) {
 	res, cfg := newCeremony(t, 3, hybrid.SuiteMLDSA65P256)
-	tamper(t, cfg, 2, addPublicKey("late"))
+	tamper(t, cfg, 2, addPublicKey("late", []byte("late")))
 	var fm *faultModule
 	cfg.wrap = func(m module) module {
 		fm = newFaultModule(m)
-		slot, _ := findSlot(m, res.Tokens[2])
+		slot, _ := findSlot(m, res.TokenSerials[2], "")
 		fm.fail(slot, pkcs11.CKR_DEVICE_REMOVED)
 		return fm
 	}
@@ -166,11 +202,12 @@ func TestCrossCheckOnReturn(t *testing.T) {
 	if got := p.Status()[2].State; got != StateDown {
 		t.Fatalf("token 3 at start-up: %v, want DOWN", got)
 	}
-	slot, _ := findSlot(fm.module, res.Tokens[2])
+	slot, _ := findSlot(fm.module, res.TokenSerials[2], "")
 	fm.heal(slot)
 	p.Check(context.Background())
-	if got := p.Status()[2]; got.State != StateQuarantined || !strings.Contains(got.Reason, `"late"`) {
-		t.Errorf("token 3 after it returned: %v (%q), want QUARANTINED for key \"late\"", got.State, got.Reason)
+	want := "unexpected public key id " + hex.EncodeToString([]byte("late"))
+	if got := p.Status()[2]; got.State != StateQuarantined || !strings.Contains(got.Reason, want) {
+		t.Errorf("token 3 after it returned: %v (%q), want QUARANTINED for %q", got.State, got.Reason, want)
 	}
 	signOK(t, s)
 }
@@ -185,9 +222,9 @@ func TestInventoryDiff(t *testing.T) {
 	}{
 		{"same", &inventory{kekCheck: "aabbcc", publicKeys: map[string][]string{"k": {"01"}}}, ""},
 		{"kek", &inventory{kekCheck: "000000", publicKeys: map[string][]string{"k": {"01"}}}, `KEK check value "000000", want "aabbcc"`},
-		{"missing", &inventory{kekCheck: "aabbcc", publicKeys: map[string][]string{}}, `public key "k" missing`},
-		{"extra", &inventory{kekCheck: "aabbcc", publicKeys: map[string][]string{"k": {"01"}, "x": {"02"}}}, `unexpected public key "x"`},
-		{"duplicate", &inventory{kekCheck: "aabbcc", publicKeys: map[string][]string{"k": {"01", "01"}}}, `public key "k" differs`},
+		{"missing", &inventory{kekCheck: "aabbcc", publicKeys: map[string][]string{}}, "public key id k missing"},
+		{"extra", &inventory{kekCheck: "aabbcc", publicKeys: map[string][]string{"k": {"01"}, "x": {"02"}}}, "unexpected public key id x"},
+		{"duplicate", &inventory{kekCheck: "aabbcc", publicKeys: map[string][]string{"k": {"01", "01"}}}, "public key id k differs"},
 	}
 	for _, tt := range tests {
 		if got := tt.inv.diff(ref); got != tt.want {

@@ -97,11 +97,16 @@ func (r *ceremonyRun) writeECKeyBackup(keyID [32]byte) error {
 }
 
 // restoreECKey unwraps the backup into a token under its KEK, creates the
-// public half from the enrolled key, proves the pair by a test signature
-// verified against the enrolled key, and locks the private key.
+// public half from the enrolled key, both with CKA_ID ecObjectID(pub) as
+// the lost tokens had, proves the pair by a test signature verified
+// against the enrolled key, and locks the private key.
 func restoreECKey(mod module, sh pkcs11.SessionHandle, kek pkcs11.ObjectHandle, w *WrappedKey,
 	label string, pub *ecdsa.PublicKey) error {
-	key, err := mod.UnwrapKey(sh, wrapMechanism(), kek, w.Wrapped, ecPrivateTemplate(label))
+	id, err := ecObjectID(pub)
+	if err != nil {
+		return err
+	}
+	key, err := mod.UnwrapKey(sh, wrapMechanism(), kek, w.Wrapped, ecPrivateTemplate(label, id))
 	if err != nil {
 		return fmt.Errorf("failed to unwrap EC key backup: %w", err)
 	}
@@ -113,7 +118,7 @@ func restoreECKey(mod module, sh pkcs11.SessionHandle, kek pkcs11.ObjectHandle, 
 	if err != nil {
 		return err
 	}
-	if _, err := mod.CreateObject(sh, ecPublicTemplate(label, params, point)); err != nil {
+	if _, err := mod.CreateObject(sh, ecPublicTemplate(label, id, params, point)); err != nil {
 		return fmt.Errorf("failed to create EC public key: %w", err)
 	}
 	if err := proveECKey(mod, sh, key, w.Suite, pub); err != nil {

@@ -21,7 +21,7 @@ var (
 	// differs from the enrolled public key (REPLAY H8).
 	ErrKeyMismatch = errors.New("key does not match the enrolled public key")
 	// ErrKeyNotFound is returned when a token holds no object with the
-	// requested label.
+	// requested CKA_ID.
 	ErrKeyNotFound = errors.New("key not found on token")
 	// ErrPINFile is returned when a PIN file is missing, empty or readable
 	// by anyone but its owner.
@@ -45,6 +45,10 @@ var (
 	// public files of a ceremony directory are missing, malformed or
 	// disagree with each other.
 	ErrBadCeremonyRecord = errors.New("bad ceremony record")
+	// ErrWrongToken is returned, as a device-class failure, when the token
+	// found where a configured one was expected has another serial number:
+	// the token is refused and stays DOWN until the right one is back.
+	ErrWrongToken = errors.New("HSM token has an unexpected serial number")
 	// ErrClosed is returned by a Pool used after Close.
 	ErrClosed = errors.New("HSM pool is closed")
 )

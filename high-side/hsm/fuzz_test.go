@@ -58,8 +58,8 @@ func FuzzParseCommitment(f *testing.F) {
 }
 
 func FuzzLoadConfig(f *testing.F) {
-	f.Add([]byte("module = \"/m.so\"\nkek_check_value = \"a1b2c3\"\n[[tokens]]\nlabel = \"a\"\npin_file = \"pins/a.pin\"\n"))
-	f.Add([]byte("[[tokens]]\nlabel = \"a\"\nmodule = \"softhsm/a/libsofthsm2.so\"\nsofthsm_conf = \"softhsm/a/softhsm2.conf\"\n"))
+	f.Add([]byte("module = \"/m.so\"\nkek_check_value = \"a1b2c3\"\n[[tokens]]\nserial = \"9f3c0a7e51d2b4c6\"\nlabel = \"a\"\npin_file = \"pins/a.pin\"\n"))
+	f.Add([]byte("kek_check_value = \"A1B2C3\"\n[[tokens]]\nserial = \"x\"\nmodule = \"softhsm/a/libsofthsm2.so\"\nsofthsm_conf = \"softhsm/a/softhsm2.conf\"\n"))
 	f.Add([]byte("module = \"m\"\nmax_sessions = -1\nidle_timeout = 5\n[[tokens]]\nlabel = \"\"\n"))
 	f.Add([]byte("kek_check_value = \"zz\"\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -71,7 +71,7 @@ func FuzzLoadConfig(f *testing.F) {
 			t.Fatalf("accepted config breaks its invariants: %+v", cfg)
 		}
 		for _, tc := range cfg.Tokens {
-			if m, _ := cfg.tokenModule(tc); m == "" || tc.Label == "" || len(tc.Label) > 32 {
+			if m, _ := cfg.tokenModule(tc); m == "" || !validSerial(tc.Serial) || len(tc.Label) > 32 {
 				t.Fatalf("accepted token %+v", tc)
 			}
 		}

@@ -83,7 +83,8 @@ func (p *Pool) healthLoop(every time.Duration) {
 
 // TokenStatus is a snapshot of one token's health.
 type TokenStatus struct {
-	Label     string
+	Label     string // for display; the serial when the token has no label
+	Serial    string // CK_TOKEN_INFO.serialNumber, which selects the token
 	State     State
 	InFlight  int64  // requests running or waiting for a session
 	Served    uint64 // requests that succeeded on this token since Open
@@ -101,7 +102,7 @@ func (p *Pool) Status() []TokenStatus {
 	for _, t := range p.tokens {
 		busy, idle := t.openSessions()
 		t.mu.Lock()
-		s := TokenStatus{Label: t.label, State: t.state, InFlight: t.inFlight.Load(),
+		s := TokenStatus{Label: t.label, Serial: t.serial, State: t.state, InFlight: t.inFlight.Load(),
 			Served: t.served.Load(), Busy: busy, Idle: idle, LastError: t.lastErr, Reason: t.reason}
 		if t.state == StateDown {
 			s.RetryAt = t.nextProbe

@@ -17,17 +17,18 @@ import (
 const maxPublicKeys = 256
 
 // inventory is what every token of a pool must hold identically: the
-// check value of the KEK and the public keys, by label.
+// check value of the KEK and the public keys, by CKA_ID. Labels are not
+// part of it: relabelling an object changes nothing the pool relies on.
 type inventory struct {
 	kekCheck   string              // hex CKA_CHECK_VALUE of the KEK; "" if none
-	publicKeys map[string][]string // label -> hex SHA-256 of each CKA_EC_POINT, sorted
+	publicKeys map[string][]string // hex CKA_ID -> hex SHA-256 of each CKA_EC_POINT, sorted
 }
 
-// readInventory reads the KEK check value and every public key visible to
-// the logged-in session sh.
-func readInventory(mod module, sh pkcs11.SessionHandle) (*inventory, error) {
+// readInventory reads the check value of the KEK whose CKA_ID is kekID
+// and every public key visible to the logged-in session sh.
+func readInventory(mod module, sh pkcs11.SessionHandle, kekID []byte) (*inventory, error) {
 	inv := &inventory{publicKeys: map[string][]string{}}
-	kek, err := findObject(mod, sh, pkcs11.CKO_SECRET_KEY, KEKLabel)
+	kek, err := findObject(mod, sh, pkcs11.CKO_SECRET_KEY, kekID)
 	switch {
 	case errors.Is(err, ErrKeyNotFound):
 	case err != nil:
@@ -46,13 +47,13 @@ func readInventory(mod module, sh pkcs11.SessionHandle) (*inventory, error) {
 		return nil, err
 	}
 	for _, o := range objs {
-		attrs, err := readAttributes(mod, sh, o, pkcs11.CKA_LABEL, pkcs11.CKA_EC_POINT)
+		attrs, err := readAttributes(mod, sh, o, pkcs11.CKA_ID, pkcs11.CKA_EC_POINT)
 		if err != nil {
 			return nil, err
 		}
 		sum := sha256.Sum256(attrs[pkcs11.CKA_EC_POINT])
-		label := string(attrs[pkcs11.CKA_LABEL])
-		inv.publicKeys[label] = append(inv.publicKeys[label], hex.EncodeToString(sum[:]))
+		id := hex.EncodeToString(attrs[pkcs11.CKA_ID])
+		inv.publicKeys[id] = append(inv.publicKeys[id], hex.EncodeToString(sum[:]))
 	}
 	for _, fps := range inv.publicKeys {
 		slices.Sort(fps)
@@ -93,7 +94,7 @@ func (inv *inventory) key() string {
 }
 
 // diff describes how inv differs from want, or returns "" when it does
-// not. Only labels and check values appear, never key material.
+// not. Only object ids and check values appear, never key material.
 func (inv *inventory) diff(want *inventory) string {
 	var out []string
 	if inv.kekCheck != want.kekCheck {
@@ -111,11 +112,11 @@ func (inv *inventory) diff(want *inventory) string {
 		exp, wantOK := want.publicKeys[l]
 		switch {
 		case !ok:
-			out = append(out, fmt.Sprintf("public key %q missing", l))
+			out = append(out, fmt.Sprintf("public key id %s missing", l))
 		case !wantOK:
-			out = append(out, fmt.Sprintf("unexpected public key %q", l))
+			out = append(out, fmt.Sprintf("unexpected public key id %s", l))
 		case !slices.Equal(got, exp):
-			out = append(out, fmt.Sprintf("public key %q differs", l))
+			out = append(out, fmt.Sprintf("public key id %s differs", l))
 		}
 	}
 	return strings.Join(out, "; ")

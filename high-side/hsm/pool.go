@@ -93,9 +93,9 @@ func (p *Pool) addTokens() error {
 		}
 		tm := mod
 		if p.cfg.Interpose != nil {
-			tm = p.cfg.Interpose(tc.Label, mod)
+			tm = p.cfg.Interpose(tc.displayLabel(), mod)
 		}
-		p.tokens = append(p.tokens, newToken(tc.Label, pin, tm, &p.cfg, p.log))
+		p.tokens = append(p.tokens, newToken(tc, pin, tm, &p.cfg, p.log))
 	}
 	return nil
 }

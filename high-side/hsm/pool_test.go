@@ -41,7 +41,7 @@ func TestFailoverAndRecovery(t *testing.T) {
 	p, s := openSigner(t, res, cfg)
 	ctx := context.Background()
 
-	slot, err := findSlot(fm.module, res.Tokens[0])
+	slot, err := findSlot(fm.module, res.TokenSerials[0], "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +72,8 @@ func TestAllTokensDown(t *testing.T) {
 	var fm *faultModule
 	cfg.wrap = func(m module) module { fm = newFaultModule(m); return fm }
 	_, s := openSigner(t, res, cfg)
-	for _, l := range res.Tokens {
-		slot, _ := findSlot(fm.module, l)
+	for _, serial := range res.TokenSerials {
+		slot, _ := findSlot(fm.module, serial, "")
 		fm.fail(slot, pkcs11.CKR_DEVICE_ERROR)
 	}
 	if _, err := s.Sign([]byte("m"), nil); !errors.Is(err, ErrNoToken) {
@@ -89,7 +89,7 @@ func TestSessionsClosedBehindPool(t *testing.T) {
 	p, s := openSigner(t, res, cfg)
 	signOK(t, s)
 	c, _ := loadModule(softhsmModule, "")
-	slot, err := findSlot(c, res.Tokens[0])
+	slot, err := findSlot(c, res.TokenSerials[0], "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestUnsealedSeedMustMatchEnrolledKey(t *testing.T) {
 	}
 	sealed := &SealedSeed{Suite: impostor.Suite(), KEKLabel: KEKLabel, KeyID: impostor.KeyID()}
 	err = p.do(context.Background(), func(tk *token, sh pkcs11.SessionHandle) error {
-		kek, err := tk.handle(sh, pkcs11.CKO_SECRET_KEY, KEKLabel)
+		kek, err := tk.handle(sh, pkcs11.CKO_SECRET_KEY, cfg.kekID())
 		if err != nil {
 			return err
 		}

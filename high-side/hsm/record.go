@@ -80,6 +80,25 @@ func (rec *ceremonyRecord) checkResult() error {
 	case r.Threshold < 2 || r.Threshold > r.Shares || r.Shares > 255:
 		return fmt.Errorf("%w: ceremony.json: invalid sharing %d-of-%d", ErrBadCeremonyRecord, r.Threshold, r.Shares)
 	}
+	return checkSerials(r)
+}
+
+// checkSerials checks that ceremony.json lists one well-formed serial
+// number per token, or none (a ceremony made before tokens were found by
+// serial).
+func checkSerials(r *CeremonyResult) error {
+	if len(r.TokenSerials) == 0 {
+		return nil
+	}
+	if len(r.TokenSerials) != len(r.Tokens) {
+		return fmt.Errorf("%w: ceremony.json: %d token serials for %d tokens",
+			ErrBadCeremonyRecord, len(r.TokenSerials), len(r.Tokens))
+	}
+	for _, s := range r.TokenSerials {
+		if !validSerial(s) {
+			return fmt.Errorf("%w: ceremony.json: malformed token serial %q", ErrBadCeremonyRecord, s)
+		}
+	}
 	return nil
 }
 

@@ -113,7 +113,8 @@ func (rc Recovery) prepare() (*recoveryRun, error) {
 		return nil, err
 	}
 	res := rec.res
-	res.Tokens, res.ShareFiles, res.Recovered = nil, nil, time.Now().UTC().Format(time.RFC3339)
+	res.Tokens, res.TokenSerials, res.ShareFiles = nil, nil, nil
+	res.Recovered = time.Now().UTC().Format(time.RFC3339)
 	return &recoveryRun{ceremonyRun: &ceremonyRun{Ceremony: c, res: &res}, rec: rec, kek: kek}, nil
 }
 
@@ -149,12 +150,9 @@ func (rc Recovery) rebuildKEK(rec *ceremonyRecord) ([]byte, error) {
 // import is checked against the recorded check value (importKEK).
 func (r *recoveryRun) installRecoveredKEK() error {
 	for i, sh := range r.sessions {
-		if err := importKEK(r.mods[i], sh, KEKLabel, r.kek, r.res.KEKCheckValue); err != nil {
-			return fmt.Errorf("token %s: %w", r.labels[i], err)
-		}
-		h, err := findObject(r.mods[i], sh, pkcs11.CKO_SECRET_KEY, KEKLabel)
+		h, err := importKEK(r.mods[i], sh, KEKLabel, r.kek, r.res.KEKCheckValue)
 		if err != nil {
-			return err
+			return fmt.Errorf("token %s: %w", r.labels[i], err)
 		}
 		r.keks = append(r.keks, h)
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,6 +48,12 @@ func TestRecoverSignsForPublishedKey(t *testing.T) {
 			cfg, err := LoadConfig(got.Config)
 			if err != nil {
 				t.Fatal(err)
+			}
+			checkSerialsRecorded(t, got, cfg)
+			for _, serial := range got.TokenSerials {
+				if slices.Contains(res.TokenSerials, serial) {
+					t.Errorf("recovered token serial %s is one of the lost tokens' %v, want a new one", serial, res.TokenSerials)
+				}
 			}
 			_, s := openSigner(t, got, cfg)
 			msg, ctx := []byte("checkpoint after recovery"), []byte("bastion/checkpoint")

@@ -26,7 +26,7 @@ func tokenSession(t *testing.T, res *CeremonyResult, cfg Config) (module, pkcs11
 	if err != nil {
 		t.Fatal(err)
 	}
-	sh, err := userSession(c, res.Tokens[0], pin)
+	sh, err := userSession(c, res.TokenSerials[0], pin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,11 +82,16 @@ func TestEd25519InSoftHSM(t *testing.T) {
 func TestReadAttributesToleratesSensitive(t *testing.T) {
 	res, cfg := newCeremony(t, 1, hybrid.SuiteMLDSA65P256)
 	mod, sh := tokenSession(t, res, cfg)
+	keyID, err := ecObjectID(readPublicKey(t, res.PublicKeyFile).ECDSA())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, obj := range []struct {
 		class uint
 		label string
-	}{{pkcs11.CKO_PRIVATE_KEY, res.KeyName}, {pkcs11.CKO_SECRET_KEY, KEKLabel}} {
-		h, err := findObject(mod, sh, obj.class, obj.label)
+		id    []byte
+	}{{pkcs11.CKO_PRIVATE_KEY, res.KeyName, keyID}, {pkcs11.CKO_SECRET_KEY, KEKLabel, cfg.kekID()}} {
+		h, err := findObject(mod, sh, obj.class, obj.id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -64,8 +64,11 @@ func (t *token) release(ws workerSession, healthy bool) {
 	if keep {
 		t.idle = append(t.idle, idleSession{sh: ws.sh, since: time.Now()})
 	}
+	// A session of an older generation may be dead with its number already
+	// given to the new keeper (see forgetReusedLocked); that one stays open.
+	reused := t.hasKeeper && ws.sh == t.keeper
 	t.mu.Unlock()
-	if !keep {
+	if !keep && !reused {
 		t.mod.CloseSession(ws.sh)
 	}
 }

@@ -131,7 +131,7 @@ func TestKeeperHoldsLogin(t *testing.T) {
 	if got := p.Status()[0].Idle; got != 0 {
 		t.Fatalf("%d idle sessions after the idle timeout, want 0", got)
 	}
-	if got := loginState(t, cm, res.Tokens[0]); got != pkcs11.CKS_RW_USER_FUNCTIONS {
+	if got := loginState(t, cm, res.TokenSerials[0]); got != pkcs11.CKS_RW_USER_FUNCTIONS {
 		t.Errorf("session state %d with only the keeper open, want %d (logged in)", got, pkcs11.CKS_RW_USER_FUNCTIONS)
 	}
 	_, _, before := cm.counts()
@@ -146,7 +146,7 @@ func TestKeeperHoldsLogin(t *testing.T) {
 	tk.mu.Lock()
 	cm.CloseSession(tk.keeper)
 	tk.mu.Unlock()
-	if got := loginState(t, cm, res.Tokens[0]); got == pkcs11.CKS_RW_USER_FUNCTIONS {
+	if got := loginState(t, cm, res.TokenSerials[0]); got == pkcs11.CKS_RW_USER_FUNCTIONS {
 		t.Fatalf("token still logged in with no session open; the test cannot see the keeper's effect")
 	}
 	p.Check(context.Background())
@@ -157,9 +157,9 @@ func TestKeeperHoldsLogin(t *testing.T) {
 }
 
 // loginState opens a fresh session on the token and returns its state.
-func loginState(t *testing.T, m module, label string) uint {
+func loginState(t *testing.T, m module, serial string) uint {
 	t.Helper()
-	slot, err := findSlot(m, label)
+	slot, err := findSlot(m, serial, "")
 	if err != nil {
 		t.Fatal(err)
 	}

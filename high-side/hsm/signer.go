@@ -18,22 +18,24 @@ import (
 // public key before it is returned. Signer is safe for concurrent use.
 type Signer struct {
 	pool     *Pool
-	keyLabel string
+	keyName  string // for errors only
+	keyID    []byte // CKA_ID of the EC key pair on every token (ecObjectID)
 	pub      *hybrid.PublicKey
 	mldsa    *hybrid.MLDSAKey
 	verifier mldsaVerifier
 
-	checked sync.Map // token label -> true once its EC key matched pub
+	checked sync.Map // token serial -> true once its EC key matched pub
 }
 
 var _ hybrid.Signer = (*Signer)(nil)
 
-// Signer returns a signer for the key pair labelled keyLabel on the tokens.
-// It reads the sealed seed at sealedSeedPath, unseals it inside a token,
+// Signer returns a signer for the enrolled key: its EC key pair is found
+// on every token by CKA_ID (ecObjectID of the enrolled ECDSA key), never
+// by label; keyName names it in errors. It reads the sealed seed at sealedSeedPath, unseals it inside a token,
 // expands it and checks that the derived ML-DSA public key equals the
 // enrolled one (REPLAY H8); the seed is zeroed before Signer returns. It
 // returns ErrBadSealedSeed, ErrUnsealAuth, ErrKeyMismatch or ErrNoToken.
-func (p *Pool) Signer(keyLabel, sealedSeedPath string, enrolled *hybrid.PublicKey) (*Signer, error) {
+func (p *Pool) Signer(keyName, sealedSeedPath string, enrolled *hybrid.PublicKey) (*Signer, error) {
 	ctx := context.Background()
 	b, err := os.ReadFile(sealedSeedPath)
 	if err != nil {
@@ -63,15 +65,22 @@ func (p *Pool) Signer(keyLabel, sealedSeedPath string, enrolled *hybrid.PublicKe
 	if err != nil {
 		return nil, err
 	}
-	return &Signer{pool: p, keyLabel: keyLabel, pub: enrolled, mldsa: mk, verifier: v}, nil
+	id, err := ecObjectID(enrolled.ECDSA())
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{pool: p, keyName: keyName, keyID: id, pub: enrolled, mldsa: mk, verifier: v}, nil
 }
 
-// Unseal decrypts a sealed seed with the KEK of any token. The caller
-// zeroes the result. It returns ErrUnsealAuth when authentication fails.
+// Unseal decrypts a sealed seed with the KEK of any token, found by the
+// CKA_ID derived from Config.KEKCheckValue (s.KEKLabel is not used to
+// find it). The caller zeroes the result. It returns ErrUnsealAuth when
+// authentication fails.
 func (p *Pool) Unseal(ctx context.Context, s *SealedSeed) ([]byte, error) {
 	var seed []byte
+	kekID := p.cfg.kekID()
 	err := p.do(ctx, func(t *token, sh pkcs11.SessionHandle) error {
-		kek, err := t.handle(sh, pkcs11.CKO_SECRET_KEY, s.KEKLabel)
+		kek, err := t.handle(sh, pkcs11.CKO_SECRET_KEY, kekID)
 		if err != nil {
 			return err
 		}
@@ -131,7 +140,7 @@ func (s *Signer) signECDSA(c context.Context, t *token, sh pkcs11.SessionHandle,
 	if err := s.checkTokenKey(c, t, sh); err != nil {
 		return nil, err
 	}
-	key, err := t.handle(sh, pkcs11.CKO_PRIVATE_KEY, s.keyLabel)
+	key, err := t.handle(sh, pkcs11.CKO_PRIVATE_KEY, s.keyID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,22 +161,22 @@ func (s *Signer) signECDSA(c context.Context, t *token, sh pkcs11.SessionHandle,
 	return der, nil
 }
 
-// checkTokenKey confirms once per token that its public key labelled
-// keyLabel is the enrolled one. A token holding another key is
+// checkTokenKey confirms once per token that its public key with the
+// signer's CKA_ID is the enrolled one. A token holding another key is
 // quarantined.
 func (s *Signer) checkTokenKey(c context.Context, t *token, sh pkcs11.SessionHandle) error {
-	if _, ok := s.checked.Load(t.label); ok {
+	if _, ok := s.checked.Load(t.serial); ok {
 		return nil
 	}
-	pub, err := ecPublicKey(t.mod, sh, s.keyLabel, s.pub.Suite().Curve())
+	pub, err := ecPublicKey(t.mod, sh, s.keyID, s.pub.Suite().Curve())
 	if err != nil {
 		return err
 	}
 	if !pub.Equal(s.pub.ECDSA()) {
-		reason := fmt.Sprintf("EC public key %q differs from the enrolled key", s.keyLabel)
+		reason := fmt.Sprintf("EC public key %q (CKA_ID %x) differs from the enrolled key", s.keyName, s.keyID)
 		t.quarantine(c, reason)
 		return classedError{ClassDevice, fmt.Errorf("%w: token %q: %s", ErrQuarantined, t.label, reason)}
 	}
-	s.checked.Store(t.label, true)
+	s.checked.Store(t.serial, true)
 	return nil
 }

@@ -48,7 +48,7 @@ func (t *token) markDown(ctx context.Context, c Class, err error) {
 	t.state, t.successes, t.lastErr = StateDown, 0, c
 	t.nextProbe = time.Now().Add(t.backoff)
 	t.dropSessionsLocked()
-	t.log.WarnContext(ctx, "hsm token down", slog.String("token", t.label),
+	t.log.WarnContext(ctx, "hsm token down", slog.String("token", t.label), slog.String("serial", t.serial),
 		slog.String("class", c.String()), slog.String("error", err.Error()),
 		slog.Duration("retry_in", t.backoff))
 }
@@ -63,7 +63,7 @@ func (t *token) quarantine(ctx context.Context, reason string) {
 	}
 	t.state, t.reason = StateQuarantined, reason
 	t.dropSessionsLocked()
-	t.log.WarnContext(ctx, "hsm token quarantined", slog.String("token", t.label),
+	t.log.WarnContext(ctx, "hsm token quarantined", slog.String("token", t.label), slog.String("serial", t.serial),
 		slog.String("reason", reason))
 }
 
@@ -77,7 +77,7 @@ func (t *token) succeeded(ctx context.Context) {
 	t.successes++
 	if t.successes >= t.cfg.ProbationSuccesses {
 		t.state, t.backoff = StateUp, 0
-		t.log.InfoContext(ctx, "hsm token up", slog.String("token", t.label))
+		t.log.InfoContext(ctx, "hsm token up", slog.String("token", t.label), slog.String("serial", t.serial))
 	}
 }
 
@@ -94,7 +94,7 @@ func (t *token) probe(ctx context.Context) error {
 	}
 	if t.state == StateDown {
 		t.state, t.successes = StateProbation, 0
-		t.log.InfoContext(ctx, "hsm token on probation", slog.String("token", t.label))
+		t.log.InfoContext(ctx, "hsm token on probation", slog.String("token", t.label), slog.String("serial", t.serial))
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func TestSessionChurnWhileSigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slot, err := findSlot(raw, res.Tokens[0])
+	slot, err := findSlot(raw, res.TokenSerials[0], "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package hsm
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -46,11 +48,12 @@ var stateNames = [...]string{"UP", "PROBATION", "DOWN", "QUARANTINED"}
 // token out when its last session closes). Worker sessions are bounded by
 // Config.MaxSessions; see sessions.go.
 type token struct {
-	label string
-	pin   string
-	mod   module
-	cfg   *Config
-	log   *slog.Logger
+	serial string // CK_TOKEN_INFO.serialNumber; selects the token
+	label  string // for logs and status only (the serial when unlabelled)
+	pin    string
+	mod    module
+	cfg    *Config
+	log    *slog.Logger
 
 	inFlight atomic.Int64  // requests running or waiting on this token
 	served   atomic.Uint64 // requests that succeeded on this token
@@ -65,7 +68,7 @@ type token struct {
 	keeper    pkcs11.SessionHandle // logged-in session kept open (REPLAY H3)
 	hasKeeper bool
 	idle      []idleSession
-	handles   map[string]pkcs11.ObjectHandle // by class/label, valid for one login
+	handles   map[string]pkcs11.ObjectHandle // by class/CKA_ID, valid for one login
 	inv       *inventory                     // read at the last connect
 	backoff   time.Duration
 	nextProbe time.Time
@@ -74,18 +77,18 @@ type token struct {
 }
 
 // newToken returns a token that is not connected yet.
-func newToken(label, pin string, mod module, cfg *Config, log *slog.Logger) *token {
-	return &token{label: label, pin: pin, mod: mod, cfg: cfg, log: log,
-		slots: make(chan struct{}, cfg.MaxSessions)}
+func newToken(tc TokenConfig, pin string, mod module, cfg *Config, log *slog.Logger) *token {
+	return &token{serial: tc.Serial, label: tc.displayLabel(), pin: pin, mod: mod, cfg: cfg,
+		log: log, slots: make(chan struct{}, cfg.MaxSessions)}
 }
 
-// connectLocked finds the token's slot, opens a new keeper session, logs
+// connectLocked finds the token's slot by serial number, opens a new keeper session, logs
 // in, reads the token's inventory and only then closes the previous
 // sessions, so the token is never left without a session while it is
 // reconnected (REPLAY H5). Cached handles are forgotten. The caller holds
 // t.mu.
 func (t *token) connectLocked() error {
-	slot, err := findSlot(t.mod, t.label)
+	slot, err := findSlot(t.mod, t.serial, t.label)
 	if err != nil {
 		return err
 	}
@@ -98,16 +101,29 @@ func (t *token) connectLocked() error {
 		t.mod.CloseSession(sh)
 		return fmt.Errorf("failed to log in to %q: %w", t.label, err)
 	}
-	inv, err := readInventory(t.mod, sh)
+	inv, err := readInventory(t.mod, sh, t.cfg.kekID())
 	if err != nil {
 		t.mod.CloseSession(sh)
 		return fmt.Errorf("failed to read the keys of %q: %w", t.label, err)
 	}
+	t.forgetReusedLocked(sh)
 	t.dropSessionsLocked()
 	t.slot, t.gen, t.inv = slot, t.gen+1, inv
 	t.keeper, t.hasKeeper = sh, true
 	t.handles = map[string]pkcs11.ObjectHandle{}
 	return nil
+}
+
+// forgetReusedLocked forgets, without closing, the old keeper and idle
+// sessions whose handle is sh, the new keeper's: sessions closed behind
+// the pool's back (C_CloseAllSessions, a token removed) free their
+// numbers, and SoftHSM hands them out again, so closing the "old" session
+// would close the new keeper and log the token out. The caller holds t.mu.
+func (t *token) forgetReusedLocked(sh pkcs11.SessionHandle) {
+	if t.hasKeeper && t.keeper == sh {
+		t.hasKeeper = false
+	}
+	t.idle = slices.DeleteFunc(t.idle, func(s idleSession) bool { return s.sh == sh })
 }
 
 // dropSessionsLocked forgets the keeper, the idle sessions and the cached
@@ -138,32 +154,63 @@ func (t *token) keepAlive() error {
 	return t.connectLocked()
 }
 
-// findSlot returns the slot whose token has label.
-func findSlot(mod module, label string) (uint, error) {
+// findSlot returns the slot of the initialised token whose serial number
+// is serial, wherever the library lists it: slot numbers and their order
+// may change from one C_Initialize to the next. When the token is absent
+// and another stands where it was expected (a token labelled label, or
+// the only token of a library instance), the error wraps ErrWrongToken
+// and names the serial expected and the one found. Both are device-class.
+func findSlot(mod module, serial, label string) (uint, error) {
 	slots, err := mod.GetSlotList(true)
 	if err != nil {
 		return 0, fmt.Errorf("failed to list slots: %w", err)
 	}
+	var others []pkcs11.TokenInfo
 	for _, s := range slots {
 		ti, err := mod.GetTokenInfo(s)
-		if err == nil && ti.Label == label && ti.Flags&pkcs11.CKF_TOKEN_INITIALIZED != 0 {
+		if err != nil || ti.Flags&pkcs11.CKF_TOKEN_INITIALIZED == 0 {
+			continue
+		}
+		if ti.SerialNumber == serial {
 			return s, nil
 		}
+		others = append(others, ti)
 	}
-	return 0, classedError{ClassDevice, fmt.Errorf("token %q not present", label)}
+	return 0, classedError{ClassDevice, absentToken(serial, label, others)}
 }
 
-// handle returns the object of class with label, cached until the next
-// login. It returns ErrKeyNotFound when the token has none.
-func (t *token) handle(sh pkcs11.SessionHandle, class uint, label string) (pkcs11.ObjectHandle, error) {
-	key := fmt.Sprintf("%d/%s", class, label)
+// absentToken explains why no token with serial was found among others.
+func absentToken(serial, label string, others []pkcs11.TokenInfo) error {
+	for _, ti := range others {
+		if label != "" && ti.Label == label {
+			return fmt.Errorf("%w: token labelled %q has serial %q, want serial %q",
+				ErrWrongToken, label, ti.SerialNumber, serial)
+		}
+	}
+	if len(others) == 1 {
+		return fmt.Errorf("%w: the library's only token has serial %q (label %q), want serial %q",
+			ErrWrongToken, others[0].SerialNumber, others[0].Label, serial)
+	}
+	return fmt.Errorf("token with serial %q not present (%d other tokens are)", serial, len(others))
+}
+
+// handle returns the object of class with CKA_ID id, cached until the
+// next login. It returns ErrKeyNotFound when the token has none, and a
+// login-class error when the session cannot see private objects because
+// the token logged out behind the pool's back (the pool then logs in
+// again and looks once more).
+func (t *token) handle(sh pkcs11.SessionHandle, class uint, id []byte) (pkcs11.ObjectHandle, error) {
+	key := fmt.Sprintf("%d/%x", class, id)
 	t.mu.Lock()
 	h, ok := t.handles[key]
 	t.mu.Unlock()
 	if ok {
 		return h, nil
 	}
-	h, err := findObject(t.mod, sh, class, label)
+	h, err := findObject(t.mod, sh, class, id)
+	if errors.Is(err, ErrKeyNotFound) && !loggedIn(t.mod, sh) {
+		return 0, fmt.Errorf("looking for CKA_ID %x: %w", id, pkcs11.Error(pkcs11.CKR_USER_NOT_LOGGED_IN))
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -175,11 +222,19 @@ func (t *token) handle(sh pkcs11.SessionHandle, class uint, label string) (pkcs1
 	return h, nil
 }
 
-// findObject returns the one object of class with label visible to sh.
-func findObject(mod module, sh pkcs11.SessionHandle, class uint, label string) (pkcs11.ObjectHandle, error) {
+// loggedIn reports whether session sh is in a user state (PKCS#11 v2.40
+// §5.6: CKS_RO_USER_FUNCTIONS or CKS_RW_USER_FUNCTIONS).
+func loggedIn(mod module, sh pkcs11.SessionHandle) bool {
+	info, err := mod.GetSessionInfo(sh)
+	return err == nil && (info.State == pkcs11.CKS_RW_USER_FUNCTIONS || info.State == pkcs11.CKS_RO_USER_FUNCTIONS)
+}
+
+// findObject returns the one object of class whose CKA_ID is id visible
+// to sh. Labels play no part: two objects may share a label, never an id.
+func findObject(mod module, sh pkcs11.SessionHandle, class uint, id []byte) (pkcs11.ObjectHandle, error) {
 	tmpl := []*pkcs11.Attribute{
 		pkcs11.NewAttribute(pkcs11.CKA_CLASS, class),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
+		pkcs11.NewAttribute(pkcs11.CKA_ID, id),
 	}
 	if err := mod.FindObjectsInit(sh, tmpl); err != nil {
 		return 0, err
@@ -192,9 +247,9 @@ func findObject(mod module, sh pkcs11.SessionHandle, class uint, label string) (
 	case err != nil:
 		return 0, err
 	case len(objs) == 0:
-		return 0, classedError{ClassCaller, fmt.Errorf("%w: %q", ErrKeyNotFound, label)}
+		return 0, classedError{ClassCaller, fmt.Errorf("%w: class %d, CKA_ID %x", ErrKeyNotFound, class, id)}
 	case len(objs) > 1:
-		return 0, classedError{ClassCaller, fmt.Errorf("more than one object labelled %q", label)}
+		return 0, classedError{ClassCaller, fmt.Errorf("more than one object of class %d with CKA_ID %x", class, id)}
 	}
 	return objs[0], nil
 }

@@ -53,6 +53,10 @@ func transcript(res *CeremonyResult, commitment [32]byte) ([]entry.Ceremony, err
 			return nil, fmt.Errorf("%w: ceremony.json: malformed token label %q", ErrBadCeremonyRecord, t)
 		}
 	}
+	if err := checkSerials(res); err != nil {
+		return nil, err
+	}
+	tok := tokenRefs(res)
 	var steps []entry.Ceremony
 	add := func(step, format string, args ...any) {
 		details := "ceremony=" + res.Ceremony + " " + fmt.Sprintf(format, args...)
@@ -64,22 +68,35 @@ func transcript(res *CeremonyResult, commitment [32]byte) ([]entry.Ceremony, err
 	} else {
 		add(StepInit, "suite=%s key=%s created=%s tokens=%d", res.Suite, res.KeyName, res.Created, len(res.Tokens))
 	}
-	for _, t := range res.Tokens {
-		add(StepKEKImport, "token=%s kcv=%s", t, res.KEKCheckValue)
+	for _, t := range tok {
+		add(StepKEKImport, "%s kcv=%s", t, res.KEKCheckValue)
 	}
 	if recovered {
-		for _, t := range res.Tokens {
-			add(StepECDSARestore, "token=%s", t)
+		for _, t := range tok {
+			add(StepECDSARestore, "%s", t)
 		}
 	} else {
-		add(StepECDSAKeygen, "token=%s", res.Tokens[0])
-		for _, t := range res.Tokens[1:] {
-			add(StepECDSAClone, "token=%s from=%s", t, res.Tokens[0])
+		add(StepECDSAKeygen, "%s", tok[0])
+		for _, t := range tok[1:] {
+			add(StepECDSAClone, "%s from=%s", t, res.Tokens[0])
 		}
 		add(StepMLDSASeal, "kek=%s", KEKLabel)
 	}
 	add(StepShares, "threshold=%d shares=%d commitment=sha256:%s", res.Threshold, res.Shares, hex.EncodeToString(commitment[:]))
 	return steps, nil
+}
+
+// tokenRefs returns how the transcript names each token: "token=<label>",
+// followed by " serial=<serial>" when ceremony.json records serials.
+func tokenRefs(res *CeremonyResult) []string {
+	out := make([]string, len(res.Tokens))
+	for i, l := range res.Tokens {
+		out[i] = "token=" + l
+		if len(res.TokenSerials) == len(res.Tokens) {
+			out[i] += " serial=" + res.TokenSerials[i]
+		}
+	}
+	return out
 }
 
 // validTokenLabel reports whether l is a PKCS#11 token label the

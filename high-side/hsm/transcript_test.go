@@ -28,15 +28,18 @@ func TestCeremonySteps(t *testing.T) {
 	}
 	sum := sha256.Sum256(commitment)
 	c := "ceremony=" + res.Ceremony + " "
-	tok := res.Tokens
+	tok := make([]string, len(res.Tokens))
+	for i, l := range res.Tokens {
+		tok[i] = l + " serial=" + res.TokenSerials[i]
+	}
 	want := []entry.Ceremony{
 		{Step: StepInit, Details: c + "suite=" + res.Suite + " key=high-side created=" + res.Created + " tokens=3"},
 		{Step: StepKEKImport, Details: c + "token=" + tok[0] + " kcv=" + res.KEKCheckValue},
 		{Step: StepKEKImport, Details: c + "token=" + tok[1] + " kcv=" + res.KEKCheckValue},
 		{Step: StepKEKImport, Details: c + "token=" + tok[2] + " kcv=" + res.KEKCheckValue},
 		{Step: StepECDSAKeygen, Details: c + "token=" + tok[0]},
-		{Step: StepECDSAClone, Details: c + "token=" + tok[1] + " from=" + tok[0]},
-		{Step: StepECDSAClone, Details: c + "token=" + tok[2] + " from=" + tok[0]},
+		{Step: StepECDSAClone, Details: c + "token=" + tok[1] + " from=" + res.Tokens[0]},
+		{Step: StepECDSAClone, Details: c + "token=" + tok[2] + " from=" + res.Tokens[0]},
 		{Step: StepMLDSASeal, Details: c + "kek=" + KEKLabel},
 		{Step: StepShares, Details: c + "threshold=3 shares=5 commitment=sha256:" + hex.EncodeToString(sum[:])},
 	}
@@ -61,6 +64,9 @@ func TestTranscriptRefuses(t *testing.T) {
 		{"long token", func(r *CeremonyResult) { r.Tokens = []string{string(make([]byte, 33))} }},
 		{"bad created", func(r *CeremonyResult) { r.Created = "yesterday" }},
 		{"bad recovered", func(r *CeremonyResult) { r.Recovered = "2026-03-02 14:30" }},
+		{"two serials for one token", func(r *CeremonyResult) { r.TokenSerials = []string{"a1", "b2"} }},
+		{"serial with a space", func(r *CeremonyResult) { r.TokenSerials = []string{"a 1"} }},
+		{"long serial", func(r *CeremonyResult) { r.TokenSerials = []string{"0123456789abcdef0"} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,6 +98,7 @@ func FuzzTranscript(f *testing.F) {
 	f.Add([]byte(`{"ceremony":"00","key_id":"ab","tokens":["b-1","b-2"],"kek_check_value":"abcdef","threshold":3,"shares":5,"created":"2026-03-02T14:30:00Z"}`))
 	f.Add([]byte(`{"tokens":["b-1"],"created":"2026-03-02T14:30:00Z","recovered":"2026-03-02T14:31:00Z"}`))
 	f.Add([]byte(`{"tokens":[]}`))
+	f.Add([]byte(`{"tokens":["b-1"],"token_serials":["5c2f0e9d1a7b3c48"],"created":"2026-03-02T14:30:00Z"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var r CeremonyResult
 		if json.Unmarshal(b, &r) != nil {

@@ -233,3 +233,33 @@ func TestDeterminism(t *testing.T) {
 		}
 	}
 }
+
+func TestRangeMatchesEntryAndLeafHash(t *testing.T) {
+	l, _, _ := openTemp(t, false)
+	fill(t, l, 300, 64)
+	var seen []uint64
+	err := l.Range(10, 270, func(i uint64, e []byte, h merkle.Hash) error {
+		want, err := l.Entry(i)
+		if err != nil {
+			return err
+		}
+		wantH, err := l.LeafHash(i)
+		if err != nil {
+			return err
+		}
+		if string(e) != string(want) || h != wantH {
+			t.Errorf("Range at %d: entry or leaf hash differs from Entry/LeafHash", i)
+		}
+		seen = append(seen, i)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 260 || seen[0] != 10 || seen[259] != 269 {
+		t.Errorf("Range visited %d indexes (%v...), want 10..269", len(seen), seen[:min(3, len(seen))])
+	}
+	if err := l.Range(0, 301, func(uint64, []byte, merkle.Hash) error { return nil }); !errors.Is(err, ErrBeyondSize) {
+		t.Errorf("Range beyond the size: %v, want ErrBeyondSize", err)
+	}
+}

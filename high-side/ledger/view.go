@@ -1,6 +1,9 @@
 package ledger
 
 import (
+	"encoding/binary"
+	"fmt"
+
 	"go.etcd.io/bbolt"
 
 	"bastion/shared/merkle"
@@ -86,4 +89,35 @@ func view[T any](l *Ledger, f func(r *Reader) (T, error)) (T, error) {
 		return err
 	})
 	return out, err
+}
+
+// Range calls fn for each index in [first, end) with the entry and its
+// leaf hash, all read in one read transaction. entry is valid only during
+// the call; fn must copy what it keeps. It returns ErrBeyondSize if end
+// exceeds the size, and the first error fn returns.
+func (l *Ledger) Range(first, end uint64, fn func(index uint64, entry []byte, leaf merkle.Hash) error) error {
+	_, err := view(l, func(r *Reader) (struct{}, error) {
+		if err := r.checkSize(end); err != nil {
+			return struct{}{}, err
+		}
+		c := r.bk.entries.Cursor()
+		k, v := c.Seek(u64(first))
+		for i := first; i < end; i++ {
+			if i > first {
+				k, v = c.Next()
+			}
+			if len(k) != 8 || binary.BigEndian.Uint64(k) != i || len(v) == 0 {
+				return struct{}{}, fmt.Errorf("%w: entry %d missing", ErrCorrupt, i)
+			}
+			h, err := readHash(r.bk.hashes, storedLeafIndex(i))
+			if err != nil {
+				return struct{}{}, err
+			}
+			if err := fn(i, v, merkle.Hash(h)); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	})
+	return err
 }

@@ -9,7 +9,9 @@ type marketTexts struct {
 	spoofRatioBP int64
 	layering     string
 	stuffing     string
+	stuffingIn   string // " messages in <window>"
 	ratio        string
+	ratioIn      string // " executed in <window>"
 	cancelBP     int64
 	otrBP        int64
 	wash         string
@@ -29,9 +31,11 @@ func newMarketTexts(o *OrderRules) marketTexts {
 		stuffing: fmt.Sprintf("at most %d messages per trader and symbol in %s", q.Max, q.Window),
 		ratio: fmt.Sprintf("from %d new orders in %s: cancelled at most %s of them, at most %s per execution",
 			r.MinOrders, r.Window, r.MaxCancel, r.MaxOrderTrade),
-		cancelBP: basisPoints(r.MaxCancel.Decimal),
-		otrBP:    basisPoints(r.MaxOrderTrade.Decimal),
-		wash:     fmt.Sprintf("no fill between traders of one owner within %s", o.WashTrade.Window),
+		stuffingIn: " messages in " + q.Window.String(),
+		ratioIn:    " executed in " + r.Window.String(),
+		cancelBP:   basisPoints(r.MaxCancel.Decimal),
+		otrBP:      basisPoints(r.MaxOrderTrade.Decimal),
+		wash:       fmt.Sprintf("no fill between traders of one owner within %s", o.WashTrade.Window),
 		marking: fmt.Sprintf("no order of %d or more over %s%% aggressive within %s before %s %s",
 			o.MarkingClose.MinQty, o.MarkingClose.Percent, o.MarkingClose.Window, o.MarkingClose.Close, o.MarkingClose.Zone),
 		front: fmt.Sprintf("no proprietary or employee order within %s of a client order of %d or more, same side",

@@ -3,7 +3,6 @@ package monitor
 import (
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/shopspring/decimal"
 )
@@ -61,26 +60,28 @@ func (r SplitRule) validate() error {
 func (m *Monitor) repeatPayee(c *paymentCtx) finding {
 	r := &m.cfg.Payments.RepeatPayee
 	n := 1 + c.out.countPeerSince(c.now-int64(r.Window.Duration), c.p.To)
-	obs := strconv.Itoa(n) + " to this payee in " + r.Window.String()
-	return finding{fired: n >= r.Count, observed: obs, limit: m.text.repeat}
+	at := c.t.mark()
+	c.t.int(int64(n)).str(m.text.repeatIn)
+	return finding{fired: n >= r.Count, obs: c.t.since(at), limit: m.text.repeat}
 }
 
 // splitAmount compares the payment with the payer's regular amount.
 func (m *Monitor) splitAmount(c *paymentCtx) finding {
 	r := &m.cfg.Payments.SplitAmount
-	n := c.out.count()
+	n, at := c.out.count(), c.t.mark()
 	if n < r.MinCount {
-		return finding{observed: strconv.Itoa(n) + " payments of history", limit: m.text.split}
+		c.t.int(int64(n)).str(" payments of history")
+		return finding{obs: c.t.since(at), limit: m.text.split}
 	}
 	regular, group := c.out.regularAmount(m.text.splitTolBP)
 	if int64(group)*10_000 < int64(n)*m.text.splitShareBP {
-		obs := "no regular amount (" + strconv.Itoa(group) + " of " + strconv.Itoa(n) + " alike)"
-		return finding{observed: obs, limit: m.text.split}
+		c.t.str("no regular amount (").int(int64(group)).str(" of ").int(int64(n)).str(" alike)")
+		return finding{obs: c.t.since(at), limit: m.text.split}
 	}
 	floor := regular * (10_000 - m.text.splitTolBP) / 10_000
 	amount := centsOf(c.p.Amount)
-	obs := c.p.Amount.String() + " against regular " + decimal.New(regular, -2).String()
-	return finding{fired: amount < floor, observed: obs, limit: m.text.split}
+	c.t.dec(c.p.Amount).str(" against regular ").dec(decimal.New(regular, -2))
+	return finding{fired: amount < floor, obs: c.t.since(at), limit: m.text.split}
 }
 
 // maxCents bounds an amount held in cents so that tolerance products stay
@@ -125,9 +126,9 @@ func (f *flow) regularAmount(tolBP int64) (cents int64, group int) {
 
 // countPeerSince returns the number of events after t with peer.
 func (f *flow) countPeerSince(t int64, peer string) int {
-	n := 0
+	n, h := 0, peerHash(peer)
 	for i := range f.ev {
-		if f.ev[i].at > t && f.ev[i].peer == peer {
+		if f.ev[i].at > t && f.ev[i].isPeer(peer, h) {
 			n++
 		}
 	}

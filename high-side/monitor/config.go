@@ -15,8 +15,8 @@ import (
 var defaultPack []byte
 
 // Config is a rule pack: every rule's action and limits, per-trader, firm
-// and account overrides, custom rules and the bounds of the in-memory
-// state. It is read from TOML by ParseConfig; unknown keys are an error.
+// and account overrides, custom rules (condition trees under [[rule]], CEL
+// expressions under [[custom]]) and the bounds of the in-memory state. It is read from TOML by ParseConfig; unknown keys are an error.
 type Config struct {
 	// Version names the rule pack; it is written into every Decision.
 	Version  string                   `toml:"version"`
@@ -26,6 +26,7 @@ type Config struct {
 	Firms    map[string]FirmConfig    `toml:"firms"`
 	Accounts map[string]AccountConfig `toml:"accounts"`
 	Rules    []RuleConfig             `toml:"rule"`
+	Custom   []CustomRule             `toml:"custom"`
 	State    StateConfig              `toml:"state"`
 }
 
@@ -253,3 +254,7 @@ func tomlError(name string, err error) error {
 	}
 	return fmt.Errorf("%s: %v", name, err)
 }
+
+// DefaultPackTOML returns the built-in rule pack as TOML: a starting point
+// for a pack of one's own.
+func DefaultPackTOML() []byte { return bytes.Clone(defaultPack) }

@@ -20,7 +20,9 @@ func (m *Monitor) frontRunning(c *orderCtx) finding {
 	r, limit := &m.cfg.Orders.FrontRunning, m.text.market.front
 	client := m.isClient(c.o.Trader)
 	if client && c.o.Quantity < r.MinQty {
-		return finding{observed: "client order of " + strconv.FormatInt(c.o.Quantity, 10), limit: limit}
+		at := c.t.mark()
+		c.t.str("client order of ").int(c.o.Quantity)
+		return finding{obs: c.t.since(at), limit: limit}
 	}
 	q, ok := m.st.market.queues.peek(sideKey{c.o.Symbol, c.o.Side})
 	if !ok {

@@ -32,6 +32,14 @@ func (l *lru[K, V]) peek(k K) (V, bool) {
 	return zero, false
 }
 
+// stored returns the key equal to k as stored, or k if there is none.
+func (l *lru[K, V]) stored(k K) K {
+	if n, ok := l.items[k]; ok {
+		return n.key
+	}
+	return k
+}
+
 // put stores v under k as the newest key, evicting the oldest when full.
 func (l *lru[K, V]) put(k K, v V) {
 	if n, ok := l.items[k]; ok {

@@ -75,6 +75,8 @@ type Monitor struct {
 	payCap   int      // most checks a payment decision records
 	session  session  // the close watched by marking_close
 	insiders insiderBook
+	custom   *customSet // CEL rules (custom.go)
+	base     *Monitor   // the pack New was given, once another is in use (rulepack.go)
 
 	mu    sync.RWMutex
 	halt  map[haltKey]bool
@@ -119,6 +121,9 @@ func New(cfg Config, logger *slog.Logger) (*Monitor, error) {
 	}
 	m.ordActs, m.payActs = orderActions(&cfg.Orders), paymentActions(&cfg.Payments)
 	m.ordCap, m.payCap = 1+enabled(m.ordActs)+len(m.custOrd), 1+enabled(m.payActs)+len(m.custPay)
+	if err := m.useCustom(&cfg); err != nil {
+		return nil, err
+	}
 	m.session = newSession(&cfg.Orders.MarkingClose)
 	if m.insiders, err = newInsiderBook(&cfg.Orders.Insider); err != nil {
 		return nil, fmt.Errorf("failed to load insiders: %w", err)
@@ -144,6 +149,7 @@ func (m *Monitor) Restricted() map[string]string { return maps.Clone(m.restrict)
 func (m *Monitor) Reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.restoreBase()
 	m.resetLocked()
 }
 

@@ -122,8 +122,11 @@ func (m *Monitor) ObservePayment(p intake.Payment, d entry.Decision, at time.Tim
 		if amount.IsNegative() {
 			amount = decimal.Decimal{}
 		}
-		m.st.flowOf(m.st.out, p.From).add(flowEvent{at: ns, amount: amount, peer: p.To})
-		m.st.flowOf(m.st.in, p.To).add(flowEvent{at: ns, amount: amount, peer: p.From})
+		out, in := m.st.flowOf(m.st.out, p.From), m.st.flowOf(m.st.in, p.To)
+		// Peers are the keys the histories are stored under, so one
+		// account's events share one string and compare by pointer.
+		out.add(flowEvent{at: ns, amount: amount, peer: m.st.in.stored(p.To)})
+		in.add(flowEvent{at: ns, amount: amount, peer: m.st.out.stored(p.From)})
 	}
 	return alerts
 }

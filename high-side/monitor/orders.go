@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"errors"
-	"strconv"
 	"time"
 
 	"bastion/high-side/intake"
@@ -18,9 +17,11 @@ var errNoValuation = errors.New("cannot value order: no price and no reference p
 // orderCtx is one order under decision with what every rule needs.
 type orderCtx struct {
 	o        *intake.Order
+	t        *text // where rules write observed values
 	now      int64
 	firm     string
 	notional decimal.Decimal
+	value    num // notional, for the built-in rules
 	valueErr error
 	open     openOrder
 	isOpen   bool
@@ -38,9 +39,33 @@ const (
 	evAll      = evNew | evModify | evCancel | evRoute | evExecute
 )
 
-var eventBits = map[entry.OrderEvent]int{
-	entry.OrderNew: evNew, entry.OrderModify: evModify, entry.OrderCancel: evCancel,
-	entry.OrderRoute: evRoute, entry.OrderExecute: evExecute,
+// eventBit returns the bit of an order event, 0 for an unknown one.
+func eventBit(e entry.OrderEvent) int {
+	switch e {
+	case entry.OrderNew:
+		return evNew
+	case entry.OrderModify:
+		return evModify
+	case entry.OrderCancel:
+		return evCancel
+	case entry.OrderRoute:
+		return evRoute
+	case entry.OrderExecute:
+		return evExecute
+	}
+	return 0
+}
+
+// checksFor returns the most checks an order decision on events ev
+// records: ordCap less the enabled rules that do not apply to ev.
+func (m *Monitor) checksFor(ev int) int {
+	n := m.ordCap
+	for i := range orderRules {
+		if orderRules[i].events&ev == 0 && m.ordActs[i] != Off {
+			n--
+		}
+	}
+	return n
 }
 
 // orderRule is one built-in order rule: its check name, reason code, the
@@ -94,12 +119,17 @@ func orderActions(r *OrderRules) []Action {
 func (m *Monitor) DecideOrder(o intake.Order, now time.Time) entry.Decision {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	v := newVerdictCap(m.cfg.Version, m.ordCap)
-	if !checkWellFormed(v, wellFormedOrder(&o)) {
-		return v.d
+	s := getScratch()
+	defer s.release()
+	s.order = o
+	ev := eventBit(o.Event)
+	v := newVerdictCap(m.cfg.Version, m.checksFor(ev))
+	v.text = &s.text
+	if !checkWellFormed(v, wellFormedOrder(&s.order)) {
+		return v.finish()
 	}
-	c := m.orderContext(&o, now)
-	ev := eventBits[o.Event]
+	s.octx.t = &s.text
+	c := m.fillOrderContext(&s.octx, &s.order, now)
 	for i := range orderRules {
 		r := &orderRules[i]
 		if r.events&ev == 0 {
@@ -112,7 +142,8 @@ func (m *Monitor) DecideOrder(o intake.Order, now time.Time) entry.Decision {
 	for i := range m.custOrd {
 		m.runCustom(v, &m.custOrd[i], orderFieldsOf{c})
 	}
-	return v.d
+	m.evalCustomOrder(v, c)
+	return v.finish()
 }
 
 // evalOrder runs one rule, turning a panic into the rule's error.
@@ -121,8 +152,15 @@ func (m *Monitor) evalOrder(eval func(*Monitor, *orderCtx) finding, c *orderCtx)
 	return eval(m, c)
 }
 
+// orderContext returns a new context for order o decided at now.
 func (m *Monitor) orderContext(o *intake.Order, now time.Time) *orderCtx {
-	c := &orderCtx{o: o, now: now.UnixNano()}
+	return m.fillOrderContext(&orderCtx{t: &text{}}, o, now)
+}
+
+// fillOrderContext fills c, keeping its text, for order o decided at now
+// and returns it.
+func (m *Monitor) fillOrderContext(c *orderCtx, o *intake.Order, now time.Time) *orderCtx {
+	*c = orderCtx{o: o, t: c.t, now: now.UnixNano()}
 	c.firm = m.cfg.Traders[o.Trader].Firm
 	c.open, c.isOpen = m.st.orders.peek(o.OrderID)
 	price := o.Price
@@ -134,7 +172,8 @@ func (m *Monitor) orderContext(o *intake.Order, now time.Time) *orderCtx {
 		}
 		price = ref
 	}
-	c.notional = price.Mul(decimal.NewFromInt(o.Quantity))
+	c.value = numOf(price).mul(numInt(o.Quantity))
+	c.notional = c.value.dec()
 	return c
 }
 
@@ -173,11 +212,13 @@ func listed(list map[string]string, symbol string) finding {
 }
 
 func (m *Monitor) duplicateID(c *orderCtx) finding {
-	obs := c.o.OrderID + " " + string(c.o.Event)
+	at := c.t.mark()
+	c.t.str(c.o.OrderID).str(" ").str(string(c.o.Event))
 	if _, seen := m.st.events.peek(orderEventKey{c.o.OrderID, c.o.Event}); seen {
-		return finding{fired: true, observed: obs + " already committed", limit: "once"}
+		c.t.str(" already committed")
+		return finding{fired: true, obs: c.t.since(at), limit: "once"}
 	}
-	return finding{observed: obs, limit: "once"}
+	return finding{obs: c.t.since(at), limit: "once"}
 }
 
 func (m *Monitor) duplicateOrder(c *orderCtx) finding {
@@ -195,19 +236,20 @@ func fingerprintOf(o *intake.Order) fingerprint {
 }
 
 func (m *Monitor) unknownOrder(c *orderCtx) finding {
+	at := c.t.mark()
 	if !c.isOpen {
-		return finding{fired: true, observed: c.o.OrderID + " not open", limit: "open order"}
+		c.t.str(c.o.OrderID).str(" not open")
+		return finding{fired: true, obs: c.t.since(at), limit: "open order"}
 	}
-	return finding{observed: c.o.OrderID + " open", limit: "open order"}
+	c.t.str(c.o.OrderID).str(" open")
+	return finding{obs: c.t.since(at), limit: "open order"}
 }
 
 func (m *Monitor) orderSize(c *orderCtx) finding {
-	_, _, maxQty := m.traderLimits(c.o.Trader)
-	return finding{
-		fired:    c.o.Quantity > maxQty,
-		observed: strconv.FormatInt(c.o.Quantity, 10),
-		limit:    strconv.FormatInt(maxQty, 10),
-	}
+	maxQty, limit := m.text.limits.size(c.o.Trader)
+	at := c.t.mark()
+	c.t.int(c.o.Quantity)
+	return finding{fired: c.o.Quantity > maxQty, obs: c.t.since(at), limit: limit}
 }
 
 // priceCollar compares the price with the reference, in percent of the
@@ -220,11 +262,14 @@ func (m *Monitor) priceCollar(c *orderCtx) finding {
 	if !ok {
 		return finding{observed: "no reference price", limit: m.text.collar}
 	}
-	dev := c.o.Price.Sub(ref).Abs().Mul(hundred).DivRound(ref, 4)
+	price, r := numOf(c.o.Price), numOf(ref)
+	dev := price.sub(r).abs().mul(numInt(100)).divRound(r, 4)
+	at := c.t.mark()
+	c.t.num(price).str(" vs reference ").num(r).str(" (").num(dev.round(2)).str("%)")
 	return finding{
-		fired:    dev.GreaterThan(m.cfg.Orders.Collar.Percent.Decimal),
-		observed: c.o.Price.String() + " vs reference " + ref.String() + " (" + dev.Round(2).String() + "%)",
-		limit:    m.text.collar,
+		fired: dev.cmp(numOf(m.cfg.Orders.Collar.Percent.Decimal)) > 0,
+		obs:   c.t.since(at),
+		limit: m.text.collar,
 	}
 }
 
@@ -234,31 +279,37 @@ func (m *Monitor) notionalLimit(c *orderCtx) finding {
 	if c.valueErr != nil {
 		return finding{err: c.valueErr}
 	}
-	_, limit, _ := m.traderLimits(c.o.Trader)
-	return finding{fired: c.notional.GreaterThan(limit), observed: c.notional.String(), limit: limit.String()}
+	limit, text := m.text.limits.notional(c.o.Trader)
+	at := c.t.mark()
+	c.t.num(c.value)
+	return finding{fired: c.value.cmp(numOf(limit)) > 0, obs: c.t.since(at), limit: text}
 }
 
 func (m *Monitor) creditRule(c *orderCtx) finding {
 	acct := c.o.Account
-	return m.aggregate(c, m.st.exposure[acct], m.creditLimit(acct), c.open.account == acct)
+	limit, text := m.text.limits.credit(acct)
+	return m.aggregate(c, m.st.exposure[acct], limit, text, c.open.account == acct)
 }
 
 func (m *Monitor) capitalRule(c *orderCtx) finding {
-	return m.aggregate(c, m.st.firmExp[c.firm], m.capitalLimit(c.firm), c.open.firm == c.firm)
+	limit, text := m.text.limits.capital(c.firm)
+	return m.aggregate(c, m.st.firmExp[c.firm], limit, text, c.open.firm == c.firm)
 }
 
 // aggregate checks open notional plus this order against a limit. For a
 // modify of an order counted in the same aggregate, the order's current
 // notional is replaced rather than added to.
-func (m *Monitor) aggregate(c *orderCtx, open, limit decimal.Decimal, replaces bool) finding {
+func (m *Monitor) aggregate(c *orderCtx, open, limit decimal.Decimal, text string, replaces bool) finding {
 	if c.valueErr != nil {
 		return finding{err: c.valueErr}
 	}
-	total := open.Add(c.notional)
+	total := numOf(open).add(c.value)
 	if c.o.Event == entry.OrderModify && c.isOpen && replaces {
-		total = total.Sub(c.open.notional())
+		total = total.sub(numOf(c.open.price).mul(numInt(c.open.qty)))
 	}
-	return finding{fired: total.GreaterThan(limit), observed: total.String(), limit: limit.String()}
+	at := c.t.mark()
+	c.t.num(total)
+	return finding{fired: total.cmp(numOf(limit)) > 0, obs: c.t.since(at), limit: text}
 }
 
 // orderFieldsOf exposes an order to custom rules.

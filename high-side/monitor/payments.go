@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"errors"
-	"strconv"
 	"time"
 
 	"bastion/high-side/intake"
@@ -15,6 +14,7 @@ import (
 // its two accounts.
 type paymentCtx struct {
 	p     *intake.Payment
+	t     *text // where rules write observed values
 	now   int64
 	out   *flow // payer's outgoing history; empty if none
 	in    *flow // payee's incoming history; empty if none
@@ -60,11 +60,16 @@ func paymentActions(r *PaymentRules) []Action {
 func (m *Monitor) DecidePayment(p intake.Payment, now time.Time) entry.Decision {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	s := getScratch()
+	defer s.release()
+	s.payment = p
 	v := newVerdictCap(m.cfg.Version, m.payCap)
-	if !checkWellFormed(v, wellFormedPayment(&p)) {
-		return v.d
+	v.text = &s.text
+	if !checkWellFormed(v, wellFormedPayment(&s.payment)) {
+		return v.finish()
 	}
-	c := &paymentCtx{p: &p, now: now.UnixNano()}
+	c := &s.pctx
+	*c = paymentCtx{p: &s.payment, t: &s.text, now: now.UnixNano()}
 	c.out, c.in = &c.empty, &c.empty
 	if f, ok := m.st.out.peek(p.From); ok {
 		c.out = f
@@ -81,7 +86,8 @@ func (m *Monitor) DecidePayment(p intake.Payment, now time.Time) entry.Decision 
 	for i := range m.custPay {
 		m.runCustom(v, &m.custPay[i], paymentFieldsOf{c.p})
 	}
-	return v.d
+	m.evalCustomPayment(v, c)
+	return v.finish()
 }
 
 // evalPayment runs one rule, turning a panic into the rule's error.
@@ -114,9 +120,11 @@ func (m *Monitor) drain(c *paymentCtx) finding {
 	case c.p.Amount.GreaterThan(bal):
 		return finding{observed: "amount exceeds balance (overdraft)", limit: limit}
 	}
-	fired := c.p.Amount.GreaterThanOrEqual(bal.Mul(m.cfg.Payments.Drain.Ratio.Decimal))
-	share := c.p.Amount.DivRound(bal, 4)
-	return finding{fired: fired, observed: share.String() + " of balance", limit: limit}
+	amount, balance := numOf(c.p.Amount), numOf(bal)
+	fired := amount.cmp(balance.mul(numOf(m.cfg.Payments.Drain.Ratio.Decimal))) >= 0
+	at := c.t.mark()
+	c.t.num(amount.divRound(balance, 4)).str(" of balance")
+	return finding{fired: fired, obs: c.t.since(at), limit: limit}
 }
 
 // velocity counts the payer's payments in the window, this one included.
@@ -124,7 +132,9 @@ func (m *Monitor) drain(c *paymentCtx) finding {
 func (m *Monitor) velocity(c *paymentCtx) finding {
 	r := &m.cfg.Payments.Velocity
 	n := 1 + c.out.countSince(c.now-int64(r.Window.Duration))
-	return finding{fired: n > r.Max, observed: strconv.Itoa(n) + m.text.velocityIn, limit: m.text.velocity}
+	at := c.t.mark()
+	c.t.int(int64(n)).str(m.text.velocityIn)
+	return finding{fired: n > r.Max, obs: c.t.since(at), limit: m.text.velocity}
 }
 
 // errZeroMean is the error of a ratio to a history whose mean is zero.
@@ -133,32 +143,34 @@ var errZeroMean = errors.New("mean of the account's history is zero: ratio undef
 func (m *Monitor) amountHistory(c *paymentCtx) finding {
 	r := &m.cfg.Payments.History
 	n := c.out.count()
+	at := c.t.mark()
 	if n < r.MinCount {
-		return finding{observed: strconv.Itoa(n) + " payments of history", limit: m.text.history}
+		c.t.int(int64(n)).str(" payments of history")
+		return finding{obs: c.t.since(at), limit: m.text.history}
 	}
 	if c.out.mean.IsZero() {
 		return finding{err: errZeroMean}
 	}
-	ceiling := c.out.mean.Mul(r.Factor.Decimal)
-	return finding{
-		fired:    c.p.Amount.GreaterThan(ceiling),
-		observed: c.p.Amount.String() + " against mean " + c.out.mean.String() + " of " + strconv.Itoa(n),
-		limit:    ceiling.String(),
-	}
+	amount, mean := numOf(c.p.Amount), numOf(c.out.mean)
+	ceiling := mean.mul(numOf(r.Factor.Decimal))
+	c.t.num(amount).str(" against mean ").num(mean).str(" of ").int(int64(n))
+	return finding{fired: amount.cmp(ceiling) > 0, obs: c.t.since(at), limit: ceiling.String()}
 }
 
 func (m *Monitor) newCounterparty(c *paymentCtx) finding {
-	r := &m.cfg.Payments.NewCounterparty
+	r, at := &m.cfg.Payments.NewCounterparty, c.t.mark()
 	switch {
 	case c.out.count() < r.MinHistory:
-		return finding{observed: strconv.Itoa(c.out.count()) + " payments of history", limit: m.text.newCounterparty}
+		c.t.int(int64(c.out.count())).str(" payments of history")
+		return finding{obs: c.t.since(at), limit: m.text.newCounterparty}
 	case c.out.hasPeer(c.p.To):
 		return finding{observed: "known counterparty", limit: m.text.newCounterparty}
 	}
+	c.t.dec(c.p.Amount).str(" to a new counterparty")
 	return finding{
-		fired:    c.p.Amount.GreaterThanOrEqual(r.Amount.Decimal),
-		observed: c.p.Amount.String() + " to a new counterparty",
-		limit:    m.text.newCounterparty,
+		fired: c.p.Amount.GreaterThanOrEqual(r.Amount.Decimal),
+		obs:   c.t.since(at),
+		limit: m.text.newCounterparty,
 	}
 }
 
@@ -171,19 +183,25 @@ func (m *Monitor) structuring(c *paymentCtx) finding {
 		return finding{observed: "amount outside band", limit: m.text.structuring}
 	}
 	n := 1 + c.out.countBetween(c.now-int64(r.Window.Duration), lo, hi)
-	return finding{fired: n >= r.Count, observed: strconv.Itoa(n) + " in band", limit: m.text.structuring}
+	at := c.t.mark()
+	c.t.int(int64(n)).str(" in band")
+	return finding{fired: n >= r.Count, obs: c.t.since(at), limit: m.text.structuring}
 }
 
 func (m *Monitor) fanOut(c *paymentCtx) finding {
 	r := &m.cfg.Payments.FanOut
 	n := c.out.distinctPeers(c.now-int64(r.Window.Duration), c.p.To)
-	return finding{fired: n > r.Max, observed: strconv.Itoa(n) + m.text.fanOutIn, limit: m.text.fanOut}
+	at := c.t.mark()
+	c.t.int(int64(n)).str(m.text.fanOutIn)
+	return finding{fired: n > r.Max, obs: c.t.since(at), limit: m.text.fanOut}
 }
 
 func (m *Monitor) fanIn(c *paymentCtx) finding {
 	r := &m.cfg.Payments.FanIn
 	n := c.in.distinctPeers(c.now-int64(r.Window.Duration), c.p.From)
-	return finding{fired: n > r.Max, observed: strconv.Itoa(n) + m.text.fanInIn, limit: m.text.fanIn}
+	at := c.t.mark()
+	c.t.int(int64(n)).str(m.text.fanInIn)
+	return finding{fired: n > r.Max, obs: c.t.since(at), limit: m.text.fanIn}
 }
 
 // paymentFieldsOf exposes a payment to custom rules.

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"strconv"
 	"time"
 
 	"bastion/shared/entry"
@@ -17,15 +16,16 @@ func (m *Monitor) quoteStuffing(c *orderCtx) finding {
 	if a == nil {
 		return finding{observed: "1 message", limit: limit}
 	}
-	n := 1 + a.burst.sum(c.now, w)[msgAny]
-	obs := strconv.FormatInt(n, 10) + " messages in " + r.Window.String()
+	n, at := 1+a.burst.sum(c.now, w)[msgAny], c.t.mark()
+	c.t.int(n).str(m.text.market.stuffingIn)
 	if n <= int64(r.Max) {
-		return finding{observed: obs, limit: limit}
+		return finding{obs: c.t.since(at), limit: limit}
 	}
 	if a.lastBurst != 0 && c.now-a.lastBurst < w {
-		return finding{observed: obs + ", alerted " + time.Duration(c.now-a.lastBurst).String() + " ago", limit: limit}
+		c.t.str(", alerted ").str(time.Duration(c.now - a.lastBurst).String()).str(" ago")
+		return finding{obs: c.t.since(at), limit: limit}
 	}
-	return finding{fired: true, observed: obs, limit: limit}
+	return finding{fired: true, obs: c.t.since(at), limit: limit}
 }
 
 // cancelRatio compares the trader's cancels and executions in the symbol
@@ -45,18 +45,20 @@ func (m *Monitor) cancelRatio(c *orderCtx) finding {
 	case entry.OrderCancel:
 		n[msgCancel]++
 	}
-	obs := strconv.FormatInt(n[msgNew], 10) + " new, " + strconv.FormatInt(n[msgCancel], 10) + " cancelled, " +
-		strconv.FormatInt(n[msgExecute], 10) + " executed in " + r.Window.String()
+	at := c.t.mark()
+	c.t.int(n[msgNew]).str(" new, ").int(n[msgCancel]).str(" cancelled, ").
+		int(n[msgExecute]).str(t.ratioIn)
 	if n[msgNew] < int64(r.MinOrders) {
-		return finding{observed: obs, limit: t.ratio}
+		return finding{obs: c.t.since(at), limit: t.ratio}
 	}
 	cancels := n[msgCancel]*10_000 > n[msgNew]*t.cancelBP
 	orders := n[msgNew]*10_000 > max(n[msgExecute], 1)*t.otrBP
 	if !cancels && !orders {
-		return finding{observed: obs, limit: t.ratio}
+		return finding{obs: c.t.since(at), limit: t.ratio}
 	}
 	if a != nil && a.lastRatio != 0 && c.now-a.lastRatio < w {
-		return finding{observed: obs + ", alerted " + time.Duration(c.now-a.lastRatio).String() + " ago", limit: t.ratio}
+		c.t.str(", alerted ").str(time.Duration(c.now - a.lastRatio).String()).str(" ago")
+		return finding{obs: c.t.since(at), limit: t.ratio}
 	}
-	return finding{fired: true, observed: obs, limit: t.ratio}
+	return finding{fired: true, obs: c.t.since(at), limit: t.ratio}
 }

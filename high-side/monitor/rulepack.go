@@ -3,6 +3,7 @@ package monitor
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -288,4 +289,64 @@ func validRuleName(s string) bool {
 	c := entry.Check{Rule: s, Result: entry.Pass}
 	d := entry.Decision{Outcome: entry.Accept, Checks: []entry.Check{c}}
 	return d.Validate() == nil
+}
+
+// SwitchPack puts cfg in force from the next decision on, keeping the
+// state built from committed entries (open orders, exposures, payment
+// histories, market-abuse windows with the bounds they were built with),
+// the kill switches and the frozen accounts; the traders, firms and
+// accounts cfg halts or freezes are added to them. Call it when the entry
+// that records the switch is committed, in ledger order with the Observe
+// calls; Reset goes back to the pack New was given, so replaying the
+// ledger switches again at the same entry.
+//
+// It returns the errors of New for an invalid pack or list, and then
+// changes nothing.
+func (m *Monitor) SwitchPack(cfg Config) error {
+	n, err := New(cfg, m.log)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.base == nil {
+		m.base = &Monitor{}
+		m.base.adopt(m)
+	}
+	m.adopt(n)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for k := range n.halt {
+		m.halt[k] = true
+	}
+	for a := range n.froze {
+		m.froze[a] = true
+	}
+	m.log.Info("rule pack switched", slog.String("rule_pack", cfg.Version))
+	return nil
+}
+
+// RulePackConfig returns the rule pack in force.
+func (m *Monitor) RulePackConfig() Config {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.cfg
+}
+
+// restoreBase puts back the pack New was given. The caller holds m.mu.
+func (m *Monitor) restoreBase() {
+	if m.base != nil {
+		m.adopt(m.base)
+		m.base = nil
+	}
+}
+
+// adopt copies every field derived from the rule pack from n: all but the
+// logger, the lock, the state, the kill switches and the frozen accounts.
+// The caller holds m.mu.
+func (m *Monitor) adopt(n *Monitor) {
+	m.cfg, m.text, m.session, m.insiders = n.cfg, n.text, n.session, n.insiders
+	m.custOrd, m.custPay, m.custom = n.custOrd, n.custPay, n.custom
+	m.restrict, m.watch, m.kinds = n.restrict, n.watch, n.kinds
+	m.ordActs, m.payActs, m.ordCap, m.payCap = n.ordActs, n.payActs, n.ordCap, n.payCap
 }

@@ -25,10 +25,12 @@ type texts struct {
 	fanInIn         string
 	cycle           string
 	repeat          string
+	repeatIn        string
 	split           string
 	splitTolBP      int64 // split_amount tolerance in basis points
 	splitShareBP    int64 // split_amount share in basis points
 	market          marketTexts
+	limits          limitTexts
 }
 
 func newTexts(c *Config) texts {
@@ -51,11 +53,13 @@ func newTexts(c *Config) texts {
 		fanInIn:         " payers in " + p.FanIn.Window.String(),
 		cycle:           fmt.Sprintf("no return within %d payments in %s", p.Cycle.MaxDepth, p.Cycle.Window),
 		repeat:          fmt.Sprintf("fewer than %d to one payee within %s", p.RepeatPayee.Count, p.RepeatPayee.Window),
+		repeatIn:        " to this payee in " + p.RepeatPayee.Window.String(),
 		split: fmt.Sprintf("not below regular amount x (1 - %s), regular when %s of at least %d payments alike",
 			p.SplitAmount.Tolerance, p.SplitAmount.Share, p.SplitAmount.MinCount),
 		splitTolBP:   basisPoints(p.SplitAmount.Tolerance.Decimal),
 		splitShareBP: basisPoints(p.SplitAmount.Share.Decimal),
 		market:       newMarketTexts(o),
+		limits:       newLimitTexts(c),
 	}
 }
 

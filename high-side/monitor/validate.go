@@ -34,7 +34,21 @@ func (c *Config) Validate() error {
 	if err := c.validateCounts(); err != nil {
 		return err
 	}
-	return validateRules(c.Rules)
+	if err := validateRules(c.Rules); err != nil {
+		return err
+	}
+	return c.validateCustom()
+}
+
+// validateCustom bounds the custom rules of both kinds together, so that a
+// decision never records more checks than entry.Decision allows, then
+// compiles the CEL rules.
+func (c *Config) validateCustom() error {
+	if n := len(c.Rules) + len(c.Custom); n > maxCustomRules {
+		return fmt.Errorf("custom: %d [[rule]] and [[custom]] rules, at most %d in all", n, maxCustomRules)
+	}
+	_, err := compileCustom(c.Version, c.Custom, ruleNames(c.Rules))
+	return err
 }
 
 // sectionError names the key of a failing section.

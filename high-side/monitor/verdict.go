@@ -13,14 +13,29 @@ import (
 type finding struct {
 	fired    bool
 	observed string
+	obs      span // observed value in the decision's text, used when set
 	limit    string
 	err      error
 }
 
-// verdict accumulates the checks of one decision.
+// verdict accumulates the checks of one decision. Observed values written
+// into its text are attached to their checks by finish.
 type verdict struct {
-	d entry.Decision
+	d       entry.Decision
+	text    *text
+	pending [maxPending]pendingText
+	npend   int
 }
+
+// pendingText is a check whose observed value is a span of the text.
+type pendingText struct {
+	check int
+	at    span
+}
+
+// maxPending bounds the checks of one decision that take their observed
+// value from the text; the rest are rendered as strings at once.
+const maxPending = 64
 
 func newVerdict(pack string) *verdict { return newVerdictCap(pack, 12) }
 
@@ -47,6 +62,9 @@ func (v *verdict) run(rule string, action Action, reason string, eval func() fin
 // record adds the check of one evaluated rule and escalates the outcome.
 func (v *verdict) record(rule string, action Action, reason string, f finding) {
 	c := entry.Check{Rule: rule, Result: entry.Pass, Observed: clip(f.observed), Limit: clip(f.limit)}
+	if f.err == nil && !f.obs.empty() {
+		v.attach(&c, f.obs)
+	}
 	switch {
 	case f.err != nil:
 		c.Result, c.Reason = entry.Errored, entry.ReasonRuleError
@@ -57,6 +75,29 @@ func (v *verdict) record(rule string, action Action, reason string, f finding) {
 		v.escalate(outcomeOf(action), reason)
 	}
 	v.d.Checks = append(v.d.Checks, c)
+}
+
+// attach arranges for c, about to be appended, to take its observed value
+// from span at of the text.
+func (v *verdict) attach(c *entry.Check, at span) {
+	if v.npend == maxPending {
+		c.Observed = clip(string(v.text.b[at.from:at.to]))
+		return
+	}
+	v.pending[v.npend] = pendingText{check: len(v.d.Checks), at: at}
+	v.npend++
+}
+
+// finish copies the text into one string, gives each pending check its
+// slice of it and returns the decision.
+func (v *verdict) finish() entry.Decision {
+	if v.npend > 0 {
+		s := string(v.text.b)
+		for _, p := range v.pending[:v.npend] {
+			v.d.Checks[p.check].Observed = clip(s[p.at.from:p.at.to])
+		}
+	}
+	return v.d
 }
 
 // safeEval turns a panic inside a rule into an error.

@@ -15,7 +15,7 @@ func wellFormedOrder(o *intake.Order) finding {
 	switch {
 	case o.OrderID == "" || o.Trader == "" || o.Account == "" || o.Symbol == "":
 		return malformed("order_id, trader, account and symbol are required")
-	case eventBits[o.Event] == 0:
+	case eventBit(o.Event) == 0:
 		return malformed("unknown event " + clip(string(o.Event)))
 	case o.Side != entry.Buy && o.Side != entry.Sell:
 		return malformed("unknown side " + clip(string(o.Side)))

@@ -141,6 +141,7 @@ func (n *Node) serveTerm(ctx context.Context, done chan struct{}) {
 				n.logger.Error("failed to replay entry into the monitor",
 					slog.Uint64("index", observed), slog.Any("error", err))
 			}
+			n.switchPackAt(observed)
 		}
 		if ctx.Err() != nil {
 			return

@@ -27,6 +27,7 @@ import (
 	"bastion/high-side/monitor"
 	"bastion/high-side/node/fsm"
 	"bastion/high-side/node/peertls"
+	"bastion/shared/hybrid"
 
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
@@ -50,6 +51,8 @@ type Options struct {
 	Clock func() time.Time
 	// Credentials override the TLS files named in the configuration.
 	Credentials *peertls.Credentials
+	// PackKey verifies signed rule packs (PushRulePack); nil refuses them.
+	PackKey *hybrid.PublicKey
 	// NoSync skips fsync in the state file and the Raft log. Only for tests
 	// that do not measure durability.
 	NoSync bool
@@ -76,6 +79,7 @@ type Node struct {
 	leaderCh chan bool
 	batch    *batcher
 	lastTime atomic.Int64
+	packs    rulePacks
 
 	stop     chan struct{}
 	stopOnce sync.Once

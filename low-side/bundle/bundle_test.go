@@ -41,7 +41,8 @@ func output(t *testing.T, kind report.Kind, date string) *report.Output {
 		t.Fatal(err)
 	}
 	out, err := report.Build(kind, day, report.Options{CAT: report.DefaultCATConfig(testKey.FDIDKey()),
-		SelfCheck: report.SelfCheck{Key: "high-side", OK: true}})
+		SelfCheck: report.SelfCheck{Key: "high-side", OK: true}, Capital: reporttest.Capital("1000000.00", "0"),
+		GuardLog: reporttest.GuardEvents(date, 1, "accept", "reject")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func staticHandler() http.Handler {
 }
 
 // pages holds one template set per page, each with the shared layout.
-var pages = parsePages("overview", "reports", "report", "guardlog")
+var pages = parsePages("overview", "reports", "report", "guardlog", "charts", "proof")
 
 func parsePages(names ...string) map[string]*template.Template {
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS,
@@ -51,6 +51,8 @@ func parsePages(names ...string) map[string]*template.Template {
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
+	"add":  func(a, b int) int { return a + b },
+	"sub":  func(a, b int) int { return a - b },
 	"decisions": func() []guardlog.Decision {
 		return []guardlog.Decision{guardlog.Accept, guardlog.Reject, guardlog.Hold, guardlog.Event}
 	},

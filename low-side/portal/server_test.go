@@ -46,6 +46,7 @@ func (g *guardLog) add(t *testing.T, batch uint64, stage string, d guardlog.Deci
 }
 
 type fixture struct {
+	exp    *report.Export
 	srv    *portal.Server
 	log    *guardLog
 	access *strings.Builder
@@ -70,7 +71,7 @@ func newFixture(t *testing.T, rate portal.Rate) *fixture {
 	srv := portal.New(portal.Config{
 		Export: exp, Dir: dir, GuardLog: guardlog.New(g.path, 0), AccessLog: access, Rate: rate,
 	})
-	return &fixture{srv: srv, log: g, access: access}
+	return &fixture{exp: exp, srv: srv, log: g, access: access}
 }
 
 func (f *fixture) get(t *testing.T, target string) (*http.Response, string) {

@@ -26,9 +26,12 @@ type Day struct {
 	Coverage Coverage
 	Entries  []DayEntry // releasable entries dated Date, ledger order
 	Book     *OrderBook // orders open when the day began
-	Accounts []string   // every account commitment seen on the day
-	Missing  []Range    // batch sequences absent below the highest present
-	Head     *export.ChainHead
+	// Positions are the net positions at the end of the day, from every
+	// execution dated on or before it.
+	Positions *Positions
+	Accounts  []string // every account commitment seen on the day
+	Missing   []Range  // batch sequences absent below the highest present
+	Head      *export.ChainHead
 }
 
 // DayEntry is one releasable entry with its ledger index.
@@ -91,7 +94,7 @@ type collector struct {
 
 func newCollector(date string) *collector {
 	return &collector{
-		day:     &Day{Date: date, Book: NewOrderBook()},
+		day:     &Day{Date: date, Book: NewOrderBook(), Positions: NewPositions()},
 		builder: NewBuilder(), chains: map[uint64]export.Chain{}, notes: map[uint64][]byte{},
 		chain: export.GenesisChain(), accounts: map[string]bool{},
 	}
@@ -120,7 +123,11 @@ func (c *collector) add(raw []byte, b *Batch) error {
 // take files one entry: before the day it moves the order book, on the
 // day it is kept.
 func (c *collector) take(e DayEntry, b *Batch) {
-	switch d := e.Env.Timestamp().Format(dateLayout); {
+	d := e.Env.Timestamp().Format(dateLayout)
+	if d <= c.day.Date {
+		c.day.Positions.Apply(e.Env)
+	}
+	switch {
 	case d < c.day.Date:
 		c.day.Book.Apply(e)
 	case d == c.day.Date:

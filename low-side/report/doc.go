@@ -22,8 +22,10 @@
 // date that appears.
 //
 // The regulatory reports of one date (FINRA CAT order events, the SEC Rule
-// 15c3-5 control report, the surveillance summary and the audit-integrity
-// attestation) are made by CollectDay, which reads every batch once and
-// keeps the day's entries and the CAT order book, then Build, which renders
+// 15c3-5 control report, the surveillance summary, the audit-integrity
+// attestation, the SOX IT-general-controls evidence and the Basel III large
+// exposures and leverage ratio) are made by CollectDay, which reads every batch once and
+// keeps the day's entries, the CAT order book and the net positions, then
+// Build, which renders
 // each kind as files; package bastion/low-side/bundle signs them.
 package report

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"bastion/shared/merkle"
 )
 
 // MaxBatchFileSize is the largest batch file, in bytes, that ExportDir
@@ -23,6 +25,9 @@ const seqDigits = 20
 // the entry is above the release label and only its leaf hash crossed.
 type Item struct {
 	Entry []byte
+	// Hash is the RFC 6962 leaf hash when the batch file carries it (the
+	// zero hash otherwise); see Item.LeafHash.
+	Hash merkle.Hash
 }
 
 // Batch is the part of a signed export batch that reports read.

@@ -18,11 +18,17 @@ func FileName(date string, f Format) string {
 // whose content is unchanged is left alone; others are replaced atomically
 // (write to a temporary file, then rename).
 func (s *Snapshot) WriteFiles(dir string) ([]string, error) {
+	return s.WriteDates(dir, append(append([]string(nil), s.Dates...), AllDates))
+}
+
+// WriteDates is WriteFiles for the reports of dates only (YYYY-MM-DD or
+// AllDates); a date without a report is skipped.
+func (s *Snapshot) WriteDates(dir string, dates []string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("failed to create reports directory: %w", err)
 	}
 	var paths []string
-	for _, date := range append(append([]string(nil), s.Dates...), AllDates) {
+	for _, date := range dates {
 		d, ok := s.Reports[date]
 		if !ok {
 			continue

@@ -28,6 +28,7 @@ type Export struct {
 
 	mu      sync.Mutex // serialises Refresh
 	builder *Builder
+	leaves  *Leaves
 	read    []uint64
 	snap    atomic.Pointer[Snapshot]
 }
@@ -38,9 +39,17 @@ func NewExport(dir ExportDir, log *slog.Logger) *Export {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Export{dir: dir, log: log, builder: NewBuilder()}
+	e := &Export{dir: dir, log: log, builder: NewBuilder(), leaves: &Leaves{}}
 	e.snap.Store(&Snapshot{Reports: map[string]*Daily{}})
 	return e
+}
+
+// Leaves returns the leaf hash store of what was read. A rebuild replaces
+// it, so callers should ask again rather than keep it.
+func (e *Export) Leaves() *Leaves {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.leaves
 }
 
 // Snapshot returns the reports as of the last refresh.
@@ -62,7 +71,7 @@ func (e *Export) Refresh() (bool, error) {
 	fresh, rebuild := e.newSeqs(seqs)
 	if rebuild {
 		e.log.Info("rebuilding reports", slog.Int("batches", len(seqs)))
-		e.builder, e.read, fresh = NewBuilder(), nil, seqs
+		e.builder, e.leaves, e.read, fresh = NewBuilder(), &Leaves{}, nil, seqs
 	}
 	if len(fresh) == 0 && e.snap.Load().Err == nil {
 		return false, nil
@@ -90,6 +99,7 @@ func (e *Export) addAll(seqs []uint64) error {
 		if err != nil {
 			return err
 		}
+		e.leaves.add(b)
 		e.read = append(e.read, seq)
 	}
 	return nil

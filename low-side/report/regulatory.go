@@ -13,17 +13,18 @@ import (
 // Kind names one regulatory report.
 type Kind string
 
-// Regulatory report kinds. SOX IT-general-controls evidence and Basel III
-// large exposures are not built yet.
+// Regulatory report kinds.
 const (
 	KindCAT          Kind = "cat"          // FINRA CAT order events
 	KindControls     Kind = "15c3-5"       // SEC Rule 15c3-5 controls
 	KindSurveillance Kind = "surveillance" // alerts by reason, trader, instrument
 	KindAttestation  Kind = "attestation"  // audit-integrity attestation
+	KindSOX          Kind = "sox"          // SOX IT-general-controls evidence
+	KindBasel        Kind = "basel"        // Basel III large exposures and leverage
 )
 
 // Kinds lists every kind, in the order bundles are made.
-var Kinds = []Kind{KindCAT, KindControls, KindSurveillance, KindAttestation}
+var Kinds = []Kind{KindCAT, KindControls, KindSurveillance, KindAttestation, KindSOX, KindBasel}
 
 // ParseKind returns the kind named s.
 func ParseKind(s string) (Kind, error) {
@@ -32,7 +33,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return "", fmt.Errorf("unknown report kind %q (want cat, 15c3-5, surveillance or attestation)", s)
+	return "", fmt.Errorf("unknown report kind %q (want cat, 15c3-5, surveillance, attestation, sox or basel)", s)
 }
 
 // OutputFile is one file of a regulatory report.
@@ -54,6 +55,11 @@ type Output struct {
 type Options struct {
 	CAT       CATConfig
 	SelfCheck SelfCheck // for KindAttestation
+	// GuardLog is the guard log's records, for KindSOX; records of other
+	// dates are skipped.
+	GuardLog []GuardEvent
+	// Capital is the capital input of KindBasel (ErrNoCapital when nil).
+	Capital *Capital
 }
 
 // CATInvalidError is returned by Build for a CAT file that fails
@@ -75,7 +81,8 @@ var ErrCATConfig = errors.New("bad CAT configuration")
 
 // Build returns the report of kind over day. Every output depends only on
 // day and opt, so the same export directory gives the same bytes. It
-// returns *CATInvalidError, ErrCATConfig, ErrNoBzip2 or a rendering error.
+// returns *CATInvalidError, ErrCATConfig, ErrNoBzip2, ErrNoCapital or a
+// rendering error.
 func Build(kind Kind, day *Day, opt Options) (*Output, error) {
 	out := &Output{Kind: kind, Coverage: day.Coverage}
 	var err error
@@ -91,6 +98,15 @@ func Build(kind Kind, day *Day, opt Options) (*Output, error) {
 	case KindAttestation:
 		a := BuildAttestation(day, opt.SelfCheck)
 		out.Files, err = renderings(string(kind)+"-"+day.Date, a, a.Document(), a.Entries, day.Date)
+	case KindSOX:
+		s := BuildSOX(day, opt.GuardLog)
+		out.Files, err = renderings(string(kind)+"-"+day.Date, s, s.Document(), len(s.Events), day.Date)
+	case KindBasel:
+		if opt.Capital == nil {
+			return nil, ErrNoCapital
+		}
+		b := BuildBasel(day, opt.Capital)
+		out.Files, err = renderings(string(kind)+"-"+day.Date, b, b.Document(), len(b.Exposures), day.Date)
 	default:
 		err = fmt.Errorf("unknown report kind %q", kind)
 	}

@@ -261,7 +261,8 @@ func TestAttestation(t *testing.T) {
 // the export directory and demands identical bytes.
 func TestBuildDeterministic(t *testing.T) {
 	needBzip2(t)
-	opt := report.Options{CAT: report.DefaultCATConfig(fdidKey), SelfCheck: report.SelfCheck{OK: true}}
+	opt := report.Options{CAT: report.DefaultCATConfig(fdidKey), SelfCheck: report.SelfCheck{OK: true},
+		Capital: reporttest.Capital("1000000.00", "500000.00"), GuardLog: reporttest.GuardEvents(reporttest.Day1, 1, "accept", "reject")}
 	for _, k := range report.Kinds {
 		t.Run(string(k), func(t *testing.T) {
 			a, err := report.Build(k, collect(t, reporttest.Day1), opt)
@@ -326,7 +327,8 @@ func TestPDFRenders(t *testing.T) {
 		}
 		t.Skip("pdftoppm is not installed (apt-get install -y poppler-utils)")
 	}
-	opt := report.Options{CAT: report.DefaultCATConfig(fdidKey), SelfCheck: report.SelfCheck{OK: true}}
+	opt := report.Options{CAT: report.DefaultCATConfig(fdidKey), SelfCheck: report.SelfCheck{OK: true},
+		Capital: reporttest.Capital("1000000.00", "500000.00"), GuardLog: reporttest.GuardEvents(reporttest.Day1, 1, "accept", "reject")}
 	dir := t.TempDir()
 	for _, k := range report.Kinds {
 		out, err := report.Build(k, collect(t, reporttest.Day1), opt)

@@ -90,7 +90,7 @@ func (t *tally) daily(date string) *Daily {
 		ByType:     byKey(t.byType),
 		ByOutcome:  byKey(t.byOutcome),
 		TopReasons: byCount(t.reasons),
-		Rejections: slices.Clone(t.rejections),
+		Rejections: slices.Clip(t.rejections), // shared: t only appends beyond it
 		Refused:    append([]RefusedBatch{}, t.refused...),
 	}
 }

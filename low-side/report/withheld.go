@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"bastion/shared/merkle"
 )
 
 // withheldFile is the part of a withheld-batch file that reports read.
@@ -37,9 +39,18 @@ func ParseWithheld(raw []byte) (*Batch, error) {
 	if len(w.Stage) > 64 || len(w.Reason) > 2048 {
 		return nil, errors.New("malformed withheld batch: stage or reason too long")
 	}
-	return &Batch{
+	b := &Batch{
 		Seq: w.Seq, First: w.First, Checkpoint: w.Checkpoint,
 		Items:   make([]Item, len(w.Leaves)),
 		Refused: &Refusal{Stage: w.Stage, Reason: w.Reason},
-	}, nil
+	}
+	for i, raw := range w.Leaves {
+		// A leaf that is not a hex hash is left unknown: reports need only
+		// the count, and the offline verifier checks the hashes.
+		var h merkle.Hash
+		if json.Unmarshal(raw, &h) == nil {
+			b.Items[i].Hash = h
+		}
+	}
+	return b, nil
 }

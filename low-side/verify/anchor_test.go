@@ -15,8 +15,9 @@ import (
 )
 
 // truncate deletes batch 3 of the fixture and makes the rest consistent
-// again: batch 2's signed checkpoint as the published one and a
-// chain-head rewritten for two batches, as someone hiding batch 3 would.
+// again: batch 2's signed checkpoint as the published one, a chain-head
+// rewritten for two batches and the tiles rebuilt for size 7, as someone
+// hiding batch 3 would.
 func truncate(t *testing.T, dir string, key *verify.Key) {
 	t.Helper()
 	os.Remove(export.BatchPath(dir, 3))
@@ -33,6 +34,16 @@ func truncate(t *testing.T, dir string, key *verify.Key) {
 	head, _ := rp.Head().MarshalText()
 	rewrite(t, filepath.Join(dir, export.CheckpointFile), func([]byte) []byte { return rp.Checkpoint() })
 	rewrite(t, filepath.Join(dir, export.ChainHeadFile), func([]byte) []byte { return head })
+	if err := os.RemoveAll(filepath.Join(dir, export.TileDir)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := export.Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Publish(nil, rp.Checkpoint(), rp.Head()); err != nil { // rebuilds the tiles
+		t.Fatal(err)
+	}
 }
 
 // forged signs, with the genuine key, a checkpoint at size n whose root

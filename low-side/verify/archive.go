@@ -80,8 +80,11 @@ func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 		ps = append(ps, problem(KindName, 0, "unexpected file %s in %s", name, export.BatchesDir))
 	}
 
-	// Replay every file in sequence order.
+	// Replay every file in sequence order, rebuilding the tiles alongside.
 	rp := NewRingReplay(ring, o.Limits)
+	tc, tps := newTileCheck(dir)
+	rp.tiles = tc
+	ps = append(ps, tps...)
 	for _, a := range o.Anchors {
 		rp.Watch(a.Size)
 	}
@@ -102,8 +105,14 @@ func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 		}
 	}
 
-	// Compare the end with the published files and the anchors.
+	// Compare the end with the tiles, the published files, the proof
+	// files and the anchors.
+	if tc != nil && rp.treeOK {
+		h := rp.Head()
+		ps = append(ps, tc.finish(h.Seq, h.Size, h.Root)...)
+	}
 	ps = append(ps, checkHead(dir, rp)...)
+	ps = append(ps, checkRecordProofs(dir, rp)...)
 	ps = append(ps, checkAnchors(rp, o.Anchors)...)
 	rep.add(wrongKey(rp, ring, ps)...)
 	h := rp.Head()
@@ -127,7 +136,7 @@ func wrongKey(rp *Replay, ring *KeyRing, ps []Problem) []Problem {
 	if sigs > 0 || cps > 0 || first < 0 {
 		return ps
 	}
-	out := []Problem{problem(KindSignature, ps[first].Seq, "no batch verifies under key %s: wrong key? "+
+	out := []Problem{problem(KindWrongKey, ps[first].Seq, "no batch verifies under key %s: wrong key? "+
 		"(first failure: %s)", ring, ps[first].Detail)}
 	for _, p := range ps {
 		if p.Kind == KindIO || p.Kind == KindName {
@@ -151,7 +160,9 @@ func checkHead(dir string, rp *Replay) []Problem {
 	default:
 		cp, err := rp.ring.Open(note)
 		if err != nil {
-			ps = append(ps, problem(KindHead, h.Seq, "published checkpoint does not open: %v", err))
+			ps = append(ps, problem(KindCheckpoint, h.Seq, "published checkpoint does not open: %v", err))
+		} else if fork := rp.fork(h.Seq, cp, "published checkpoint"); fork != nil {
+			ps = append(ps, fork...)
 		} else if cp.Size != h.Size || cp.Root != h.Root {
 			ps = append(ps, problem(KindHead, h.Seq,
 				"published checkpoint (size %d) is not the last batch's (size %d)", cp.Size, h.Size))

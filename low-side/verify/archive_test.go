@@ -106,7 +106,7 @@ func TestArchiveTampered(t *testing.T) {
 				return b
 			})
 			return nil
-		}, verify.Problem{Kind: verify.KindSignature, Seq: 2, Index: -1, Detail: "does not verify"}},
+		}, verify.Problem{Kind: verify.KindModified, Seq: 2, Index: 4, Detail: "the entry was changed"}},
 		{"entry value flipped", func(t *testing.T, dir string) []byte {
 			rewrite(t, export.BatchPath(dir, 2), func(b []byte) []byte {
 				i := bytes.Index(b, []byte(`"qty":111`))
@@ -114,7 +114,7 @@ func TestArchiveTampered(t *testing.T) {
 				return b
 			})
 			return nil
-		}, verify.Problem{Kind: verify.KindSignature, Seq: 2, Index: -1, Detail: "does not verify"}},
+		}, verify.Problem{Kind: verify.KindModified, Seq: 2, Index: 4, Detail: "the entry was changed"}},
 		{"missing batch", func(t *testing.T, dir string) []byte {
 			os.Remove(export.BatchPath(dir, 2))
 			return nil
@@ -129,14 +129,14 @@ func TestArchiveTampered(t *testing.T) {
 		{"truncated batch", func(t *testing.T, dir string) []byte {
 			rewrite(t, export.BatchPath(dir, 3), func(b []byte) []byte { return b[:len(b)/2] })
 			return nil
-		}, verify.Problem{Kind: verify.KindFormat, Seq: 3, Index: -1, Detail: "truncated or malformed (length field"}},
+		}, verify.Problem{Kind: verify.KindTruncated, Seq: 3, Index: -1, Detail: "truncated or malformed (length field"}},
 		{"last batch removed", func(t *testing.T, dir string) []byte {
 			os.Remove(export.BatchPath(dir, 3))
 			return nil
-		}, verify.Problem{Kind: verify.KindHead, Seq: 2, Index: -1, Detail: "is not the last batch's"}},
+		}, verify.Problem{Kind: verify.KindTileMissing, Seq: 2, Index: -1, Detail: "tile/0/000.p/7 is missing"}},
 		{"wrong key", func(t *testing.T, dir string) []byte {
 			return other.KeyText()
-		}, verify.Problem{Kind: verify.KindSignature, Seq: 1, Index: -1, Detail: "does not verify"}},
+		}, verify.Problem{Kind: verify.KindWrongKey, Seq: 1, Index: -1, Detail: "does not verify"}},
 		{"unexpected file (G3)", func(t *testing.T, dir string) []byte {
 			os.WriteFile(filepath.Join(dir, export.BatchesDir, "../x=1'.batch"), nil, 0o644)
 			os.WriteFile(filepath.Join(dir, export.BatchesDir, "a:b.batch"), nil, 0o644)

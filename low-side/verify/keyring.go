@@ -26,7 +26,14 @@ import (
 // immutable and safe for concurrent use.
 type KeyRing struct {
 	epochs []Epoch
+	// cosigners is the quorum of high-side node cosignatures every
+	// checkpoint must carry besides the hybrid signature; zero: none.
+	cosigners checkpoint.Quorum
 }
+
+// RequireCosigners makes Open demand the cosignature quorum q on every
+// checkpoint, after the hybrid signature verifies.
+func (r *KeyRing) RequireCosigners(q checkpoint.Quorum) { r.cosigners = q }
 
 // Epoch is one key of a ring and the ledger sizes it may sign, From to To
 // inclusive.
@@ -183,6 +190,9 @@ func (r *KeyRing) Open(note []byte) (checkpoint.Checkpoint, error) {
 	for _, k := range r.At(c.Size) {
 		cp, err := k.Open(note)
 		if err == nil {
+			if _, err := r.cosigners.Check(note); err != nil {
+				return checkpoint.Checkpoint{}, err
+			}
 			return cp, nil
 		}
 		first = cmpErr(first, err)

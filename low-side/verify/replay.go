@@ -28,6 +28,9 @@ type Replay struct {
 	resync   bool   // the previous file is missing or unreadable
 	nEntries uint64 // full entries parsed
 
+	tiles *tileCheck             // the export's tile tree, nil: not checked
+	roots map[uint64]merkle.Hash // root of every checkpoint opened, by size
+
 	signed uint64                 // batch signatures that verified
 	opened uint64                 // new checkpoints that opened
 	watch  map[uint64]merkle.Hash // roots recorded at watched sizes
@@ -44,7 +47,7 @@ func NewReplay(k *Key, limits batch.Limits) *Replay {
 // signature with the key of ring valid at the record's ledger size.
 func NewRingReplay(ring *KeyRing, limits batch.Limits) *Replay {
 	return &Replay{ring: ring, limits: limits, treeOK: true, chain: export.GenesisChain(),
-		prev: checkpoint.Checkpoint{Root: merkle.EmptyRoot()}}
+		prev: checkpoint.Checkpoint{Root: merkle.EmptyRoot()}, roots: map[uint64]merkle.Hash{}}
 }
 
 // Add checks the file f with content raw, the next in sequence order, and
@@ -78,6 +81,7 @@ type step struct {
 	note     []byte
 	proof    []merkle.Hash
 	leaves   []merkle.Hash
+	entries  [][]byte // entry of each leaf, nil where not published
 }
 
 // advance checks the checkpoints, proof and leaves of s and moves to its
@@ -91,8 +95,13 @@ func (r *Replay) advance(s *step) []Problem {
 	}
 	r.opened++
 	r.record(next.Size, next.Root)
+	ps = append(ps, r.fork(s.seq, next, "new checkpoint")...)
 	prev, err := r.openPrev(s)
+	if err == nil && len(s.prevNote) > 0 {
+		ps = append(ps, r.fork(s.seq, prev, "previous checkpoint")...)
+	}
 	switch {
+	case len(ps) > 0:
 	case err != nil:
 		ps = append(ps, problem(KindCheckpoint, s.seq, "previous checkpoint: %v", err))
 	case r.resync:
@@ -116,6 +125,21 @@ func (r *Replay) advance(s *step) []Problem {
 	return ps
 }
 
+// fork records the root of an opened checkpoint and reports a signed
+// checkpoint of the same size seen before with another root.
+func (r *Replay) fork(seq uint64, cp checkpoint.Checkpoint, what string) []Problem {
+	old, ok := r.roots[cp.Size]
+	if !ok {
+		r.roots[cp.Size] = cp.Root
+		return nil
+	}
+	if old == cp.Root {
+		return nil
+	}
+	return []Problem{problem(KindFork, seq, "%s of size %d has root %s; another signed checkpoint "+
+		"of that size has %s", what, cp.Size, cp.Root, old)}
+}
+
 // openPrev opens a step's previous checkpoint; an empty one is the empty
 // tree, allowed only at ledger index 0.
 func (r *Replay) openPrev(s *step) (checkpoint.Checkpoint, error) {
@@ -128,6 +152,9 @@ func (r *Replay) openPrev(s *step) (checkpoint.Checkpoint, error) {
 // recompute appends the leaves and compares the root with next.
 func (r *Replay) recompute(s *step, next checkpoint.Checkpoint) []Problem {
 	if !r.treeOK {
+		if r.tiles != nil {
+			r.tiles.broken = true
+		}
 		return nil
 	}
 	for _, h := range s.leaves {
@@ -143,6 +170,9 @@ func (r *Replay) recompute(s *step, next checkpoint.Checkpoint) []Problem {
 				"the change lies in ledger indexes %d to %d",
 			r.tree.Root(), r.tree.Size(), next.Root, next.Size, s.first, s.first+uint64(len(s.leaves)))}
 	}
+	if r.tiles != nil {
+		return r.tiles.add(s.seq, s.first, s.leaves, s.entries)
+	}
 	return nil
 }
 
@@ -150,7 +180,8 @@ func (r *Replay) recompute(s *step, next checkpoint.Checkpoint) []Problem {
 func (r *Replay) batch(f export.File, raw []byte, ps []Problem) (*step, []Problem) {
 	b, err := batch.Parse(raw, r.limits)
 	if err != nil {
-		return nil, append(ps, problem(KindFormat, f.Seq, "%s", malformed(raw, err)))
+		kind, detail := malformed(raw, err)
+		return nil, append(ps, problem(kind, f.Seq, "%s", detail))
 	}
 	if b.Seq != f.Seq {
 		ps = append(ps, problem(KindOrder, f.Seq, "file %s holds batch %d", f.Name(), b.Seq))
@@ -167,14 +198,18 @@ func (r *Replay) batch(f export.File, raw []byte, ps []Problem) (*step, []Proble
 		sig <- r.ring.verifyBatch(raw, r.limits, b.End())
 	}()
 	entries := r.entries(b)
+	s := &step{seq: f.Seq, first: b.First, prevNote: b.Prev, note: b.Checkpoint, proof: b.Proof,
+		leaves: make([]merkle.Hash, len(b.Items)), entries: make([][]byte, len(b.Items))}
+	for i, it := range b.Items {
+		s.leaves[i], s.entries[i] = it.Hash, it.Entry
+	}
 	if err := <-sig; err != nil {
+		ps = append(ps, r.modified(s)...)
 		ps = append(ps, problem(KindSignature, f.Seq, "%v", err))
 	} else {
 		r.signed++
 	}
-	ps = append(ps, entries...)
-	return &step{seq: f.Seq, first: b.First, prevNote: b.Prev, note: b.Checkpoint,
-		proof: b.Proof, leaves: b.LeafHashes()}, ps
+	return s, append(ps, entries...)
 }
 
 // entries parses every full entry, a large batch on every CPU, and counts
@@ -193,6 +228,23 @@ func (r *Replay) entries(b *batch.Batch) []Problem {
 		r.nEntries++
 	}
 	return nil
+}
+
+// modified names the first entry of a batch whose signature failed that
+// differs from the published level-0 tile: the tiles were written from
+// the genuine batch, so that entry is the one changed.
+func (r *Replay) modified(s *step) []Problem {
+	if r.tiles == nil {
+		return nil
+	}
+	i, ok := r.tiles.modified(s.first, s.leaves)
+	if !ok {
+		return nil
+	}
+	p := problem(KindModified, s.seq, "leaf hash %s differs from the published tile's; the entry was changed",
+		s.leaves[i-s.first])
+	p.Index = int64(i)
+	return []Problem{p}
 }
 
 // withheld parses a withheld file.
@@ -222,17 +274,18 @@ func (r *Replay) Entries() uint64 { return r.nEntries }
 
 // malformed describes a batch file that does not parse. A file cut short
 // leaves arbitrary bytes where the trailer's signature length (its last
-// four bytes, see batch) should be; that is named as truncation rather
-// than quoted as a huge length.
-func malformed(raw []byte, err error) string {
+// four bytes, see batch) should be; that is named as truncation
+// (KindTruncated) rather than quoted as a huge length.
+func malformed(raw []byte, err error) (Kind, string) {
 	if len(raw) < 4 {
-		return fmt.Sprintf("truncated or malformed (%d bytes, too short for the trailer)", len(raw))
+		return KindTruncated, fmt.Sprintf("truncated or malformed (%d bytes, too short for the trailer)", len(raw))
 	}
 	n := binary.BigEndian.Uint32(raw[len(raw)-4:])
 	if n == 0 || n > batch.MaxSignatureSize || int64(n) > int64(len(raw)-4) {
-		return fmt.Sprintf("truncated or malformed (length field %d exceeds file of %d bytes)", n, len(raw))
+		return KindTruncated, fmt.Sprintf("truncated or malformed (length field %d exceeds file of %d bytes)",
+			n, len(raw))
 	}
-	return err.Error()
+	return KindFormat, err.Error()
 }
 
 // Watch asks the replay to record the ledger root when it reaches each of

@@ -7,10 +7,18 @@
 // Replay holds the checking state and takes one batch file at a time, so
 // the guard's own self-check runs the same code over its archive.
 //
-// What cannot be localised: an entry whose bytes were changed but still
-// parse is detected by the batch signature and by the root, which name the
-// batch and its ledger range; no per-entry signature exists to name the
-// entry itself. An entry that no longer parses is named by ledger index.
+// Tiles: when the export holds a tile folder (package tiles), the tiles
+// are rebuilt from the batches and compared file by file, entry bundles
+// included, and the root at the last checkpoint is recomputed from the
+// tiles alone. An entry whose bytes were changed in a batch file is then
+// named by ledger index (KindModified): its leaf hash differs from the
+// published level-0 tile, and the batch signature fails. Without tiles,
+// such an entry is detected by the batch signature and the root, which
+// name the batch and its ledger range.
+//
+// Per-record proof files in the export's proofs folder, if any, are
+// checked too: signature, audit path, the checkpoint against the
+// archive's at that size (KindFork) and the leaf against the tile.
 //
 // What cannot be detected from the archive alone: truncation. Deleting the
 // last batches and putting back an earlier batch's signed checkpoint leaves
@@ -61,19 +69,28 @@ type Kind string
 
 // Problem kinds.
 const (
-	KindName       Kind = "unexpected_file"   // a name outside the allow-list
-	KindMissing    Kind = "missing_batch"     // a gap in the batch sequence
-	KindOrder      Kind = "order"             // file name and content disagree
-	KindFormat     Kind = "malformed"         // a batch or withheld file does not parse
-	KindSignature  Kind = "signature"         // the batch signature does not verify
-	KindCheckpoint Kind = "checkpoint"        // a checkpoint note does not open
-	KindChain      Kind = "chain"             // Prev is not the previous checkpoint
-	KindProof      Kind = "consistency_proof" // the consistency proof fails
-	KindRoot       Kind = "root"              // recomputed root differs from the checkpoint
-	KindEntry      Kind = "entry"             // a full entry fails its schema
-	KindHead       Kind = "head"              // checkpoint or chain-head file disagrees or is missing
-	KindAnchor     Kind = "anchor"            // the archive falls short of an independent checkpoint
-	KindIO         Kind = "io"                // a file could not be read
+	KindName        Kind = "unexpected_file"   // a name outside the allow-list
+	KindMissing     Kind = "missing_batch"     // a gap in the batch sequence
+	KindOrder       Kind = "order"             // file name and content disagree
+	KindFormat      Kind = "malformed"         // a batch or withheld file does not parse
+	KindSignature   Kind = "signature"         // the batch signature does not verify
+	KindCheckpoint  Kind = "checkpoint"        // a checkpoint note does not open
+	KindChain       Kind = "chain"             // Prev is not the previous checkpoint
+	KindProof       Kind = "consistency_proof" // the consistency proof fails
+	KindRoot        Kind = "root"              // recomputed root differs from the checkpoint
+	KindEntry       Kind = "entry"             // a full entry fails its schema
+	KindHead        Kind = "head"              // checkpoint or chain-head file disagrees or is missing
+	KindAnchor      Kind = "anchor"            // the archive falls short of an independent checkpoint
+	KindIO          Kind = "io"                // a file could not be read
+	KindTruncated   Kind = "truncated"         // a batch file is cut short
+	KindFork        Kind = "fork"              // two signed checkpoints of one size with different roots
+	KindWrongKey    Kind = "wrong_key"         // nothing in the archive verifies under the key given
+	KindModified    Kind = "entry_modified"    // an entry's leaf hash differs from the published tile
+	KindTile        Kind = "tile"              // a tile file differs from the tile rebuilt from the batches
+	KindTileMissing Kind = "tile_missing"      // a tile the ledger needs is not in the tile folder
+	KindBundle      Kind = "entry_bundle"      // an entry bundle differs from the batches' entries
+	KindTileRoot    Kind = "tile_root"         // the root computed from the tiles differs from the checkpoint
+	KindProofFile   Kind = "proof_file"        // a per-record proof file does not verify
 )
 
 // Problem is one thing found wrong. Seq is the batch concerned (0 when

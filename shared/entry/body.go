@@ -114,6 +114,12 @@ func validateBody(t Type, raw json.RawMessage) error {
 	case TypeCeremony:
 		var c Ceremony
 		return decodeStrict(raw, &c, c.validate)
+	case TypeAmendment:
+		var a Amendment
+		return decodeStrict(raw, &a, a.validate)
+	case TypeDisposal:
+		var d Disposal
+		return decodeStrict(raw, &d, d.validate)
 	}
 	return fmt.Errorf("no schema for type %q", t)
 }

@@ -37,11 +37,18 @@ const (
 	TypeApproval Type = "approval" // a four-eyes approval or override
 	TypeConfig   Type = "config"   // a configuration or rule-pack change
 	TypeCeremony Type = "ceremony" // a key-ceremony transcript step
+	// TypeAmendment is a new version of an earlier record (SEC 17a-4(f)
+	// audit-trail alternative): the record is never rewritten.
+	TypeAmendment Type = "amendment"
+	// TypeDisposal records that the sensitive values of entries past
+	// their retention were destroyed (crypto-shredded).
+	TypeDisposal Type = "disposal"
 )
 
 var knownTypes = map[Type]bool{
 	TypeOrder: true, TypePayment: true, TypeLogin: true,
 	TypeApproval: true, TypeConfig: true, TypeCeremony: true,
+	TypeAmendment: true, TypeDisposal: true,
 }
 
 // Envelope is one ledger entry. Field order is the canonical encoding order.
@@ -70,13 +77,10 @@ func (e *Envelope) Encode() ([]byte, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
+	b, err := appendEnvelope(make([]byte, 0, 512+len(e.Body)), e, true)
+	if err != nil {
 		return nil, fmt.Errorf("failed to encode entry: %v", err)
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if len(b) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(b), MaxSize)
 	}

@@ -9,6 +9,7 @@ import (
 
 	firmwareconfig "bastion/firmware-config"
 	"bastion/guard"
+	"bastion/high-side/cosign"
 	"bastion/high-side/node"
 	"bastion/high-side/node/peertls"
 
@@ -76,7 +77,9 @@ func servicesTOML(l *Layout, n NodeLayout, cfg *firmwareconfig.Appliance) []byte
 		fmt.Fprintf(&b, "form4_dir = %q\n", l.Form4Dir)
 	}
 	for _, s := range fixSessions {
-		fmt.Fprintf(&b, "\n[[fix_sessions]]\nbegin_string = %q\nsender_comp_id = %q\ntrader = %q\n",
+		// The replay client's certificate ("replay", see replay.go) is bound
+		// to both CompIDs.
+		fmt.Fprintf(&b, "\n[[fix_sessions]]\nbegin_string = %q\nsender_comp_id = %q\ntrader = %q\ncertificates = [\"replay\"]\n",
 			s.Begin, s.Sender, s.Trader)
 	}
 	fmt.Fprintf(&b, "\n[link]\nname = %q\n", lk.Name)
@@ -86,6 +89,8 @@ func servicesTOML(l *Layout, n NodeLayout, cfg *firmwareconfig.Appliance) []byte
 	fmt.Fprintf(&b, "max_data_shards = %d\nparity_shards = %d\n", lk.DataShards, lk.ParityShards)
 	fmt.Fprintf(&b, "rate_mbps = %g\n", lk.RateMbps)
 	fmt.Fprintf(&b, "batch_interval = %q\nbatch_max_entries = %d\n", lk.BatchInterval.String(), lk.BatchMaxEntries)
+	// Every checkpoint needs the cosignatures of a majority of the nodes.
+	fmt.Fprintf(&b, "\n[cosign]\nkeys_dir = %q\nquorum = %d\n", l.PKIDir(), len(l.Nodes)/2+1)
 	return []byte(b.String())
 }
 
@@ -101,6 +106,10 @@ func writeGuardConfig(l *Layout, cfg *firmwareconfig.Appliance) (string, error) 
 		StateDir:        filepath.Join(l.GuardDir(), "state"),
 		ExportDir:       l.ExportDir(),
 		DirtyWords:      []string{"SECRET", "TOP SECRET", "NOFORN"},
+		CosignQuorum:    len(l.Nodes)/2 + 1,
+	}
+	for _, n := range l.Nodes {
+		gc.CosignerKeys = append(gc.CosignerKeys, cosign.VerifierKeyFile(l.PKIDir(), n.ID))
 	}
 	b, err := toml.Marshal(gc)
 	if err != nil {

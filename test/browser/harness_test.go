@@ -59,6 +59,7 @@ type site struct {
 	reportsDir string // the daily reports as written to disk
 	access     *syncBuffer
 	invites    map[string]*login.Invitation
+	guardLog   string // guard log file path
 }
 
 // newSite serves the portal over the standard report fixture and a guard
@@ -67,12 +68,19 @@ type site struct {
 func newSite(t *testing.T) *site {
 	t.Helper()
 	dir := reporttest.WriteExport(t, t.TempDir(), reporttest.Standard()...)
+	return newSiteOver(t, dir, nil)
+}
+
+// newSiteOver is newSite over the export directory dir, with verify (when
+// not nil) re-verifying checkpoint signatures.
+func newSiteOver(t *testing.T, dir report.ExportDir, verify func([]byte) error) *site {
+	t.Helper()
 	exp := report.NewExport(dir, nil)
 	if _, err := exp.Refresh(); err != nil {
 		t.Fatal(err)
 	}
 	s := &site{reportsDir: t.TempDir(), access: &syncBuffer{}, invites: map[string]*login.Invitation{},
-		users: filepath.Join(t.TempDir(), "users.toml")}
+		users: filepath.Join(t.TempDir(), "users.toml"), guardLog: writeGuardLog(t)}
 	if _, err := exp.Snapshot().WriteFiles(s.reportsDir); err != nil {
 		t.Fatal(err)
 	}
@@ -97,8 +105,8 @@ func newSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := portal.New(portal.Config{Export: exp, Dir: dir, GuardLog: guardlog.New(writeGuardLog(t), 0),
-		AccessLog: s.access, Auth: gate.Middleware})
+	srv := portal.New(portal.Config{Export: exp, Dir: dir, GuardLog: guardlog.New(s.guardLog, 0),
+		AccessLog: s.access, Auth: gate.Middleware, Verify: verify})
 	hs := httptest.NewUnstartedServer(srv)
 	hs.Listener.Close()
 	hs.Listener = ln

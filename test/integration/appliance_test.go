@@ -18,6 +18,7 @@ import (
 
 	firmwareconfig "bastion/firmware-config"
 	"bastion/guard/export"
+	"bastion/high-side/cosign"
 	"bastion/high-side/hsm"
 	"bastion/shared/batch"
 	"bastion/shared/entry"
@@ -93,6 +94,14 @@ func TestApplianceEndToEnd(t *testing.T) {
 	verify := filepath.Join(bins(t), "bastion-verify")
 	if out, err := exec.Command(verify, "archive", a.Layout.ExportDir(), "--key", key).CombinedOutput(); err != nil {
 		t.Errorf("bastion-verify on the archive: %v\n%s", err, out)
+	}
+	// Every checkpoint carries a majority of the nodes' cosignatures.
+	var cos []string
+	for _, n := range a.Layout.Nodes {
+		cos = append(cos, "--cosigner", cosign.VerifierKeyFile(a.Layout.PKIDir(), n.ID))
+	}
+	if out, err := exec.Command(verify, append([]string{"archive", a.Layout.ExportDir(), "--key", key}, cos...)...).CombinedOutput(); err != nil {
+		t.Errorf("bastion-verify with the node cosigners: %v\n%s", err, out)
 	}
 	tampered := t.TempDir()
 	must(t, exec.Command("cp", "-a", a.Layout.ExportDir()+"/.", tampered).Run())

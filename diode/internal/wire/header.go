@@ -136,3 +136,16 @@ func Nonce(dst *[12]byte, t Type, counter uint64) {
 	dst[0], dst[1], dst[2], dst[3] = byte(t), 0, 0, 0
 	binary.BigEndian.PutUint64(dst[4:], counter)
 }
+
+// counterOffset is where Counter sits in an encoded header.
+const counterOffset = 16
+
+// PutCounter overwrites the counter of the header encoded at the start of
+// d, which must hold at least HeaderLen bytes.
+func PutCounter(d []byte, counter uint64) {
+	binary.BigEndian.PutUint64(d[counterOffset:counterOffset+8], counter)
+}
+
+// IsParity reports whether the shard header encoded at the start of d, at
+// least HeaderLen bytes, carries a parity shard: its index is at least k.
+func IsParity(d []byte) bool { return d[7] >= d[36] }

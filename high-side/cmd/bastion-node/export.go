@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"bastion/diode"
+	"bastion/high-side/cosign"
 	"bastion/high-side/export"
 	"bastion/high-side/node"
 	"bastion/high-side/node/fsm"
@@ -22,7 +23,9 @@ type exportLoop struct {
 	svc     *Services
 	signer  hybrid.Signer
 	release export.Releaser
-	log     *slog.Logger
+	// collector gathers the nodes' cosignatures; nil when cosigning is off.
+	collector *cosign.Collector
+	log       *slog.Logger
 }
 
 func (l *exportLoop) run(ctx context.Context) {
@@ -81,10 +84,14 @@ func (l *exportLoop) term(ctx context.Context) error {
 		return err
 	}
 	lc := l.svc.Link
-	e := export.New(export.Config{
+	ecfg := export.Config{
 		Link: lc.Name, Origin: checkpoint.OriginFor(lc.Name), Key: key,
 		Interval: lc.BatchInterval.Duration, MaxEntries: lc.BatchMaxEntries,
-	}, l.ledger, cursor{l.node.ExportCursor()}, l.signer, sender, l.release, l.log.With(slog.String("component", "export")))
+	}
+	if l.collector != nil {
+		ecfg.Cosign = l.collector.Collect
+	}
+	e := export.New(ecfg, l.ledger, cursor{l.node.ExportCursor()}, l.signer, sender, l.release, l.log.With(slog.String("component", "export")))
 
 	watch, cancel := l.node.Watch()
 	defer cancel()

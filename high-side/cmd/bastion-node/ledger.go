@@ -16,3 +16,9 @@ func (l liveLedger) Root(size uint64) (merkle.Hash, error)  { return l.n.Ledger(
 func (l liveLedger) ConsistencyProof(m, n uint64) ([]merkle.Hash, error) {
 	return l.n.Ledger().ConsistencyProof(m, n)
 }
+
+// Range reads a run of entries and leaf hashes in one transaction; see
+// ledger.Ledger.Range.
+func (l liveLedger) Range(first, end uint64, fn func(uint64, []byte, merkle.Hash) error) error {
+	return l.n.Ledger().Range(first, end, fn)
+}

@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	var nodeCfg, servicesCfg, level string
+	var nodeCfg, servicesCfg, level, profile string
 	cmd := &cobra.Command{
 		Use:           "bastion-node --config node.toml --services services.toml",
 		Short:         "Run one high-side node",
@@ -28,6 +28,12 @@ func main() {
 			if err != nil {
 				return err
 			}
+			tuneGC()
+			stopProfile, err := startProfile(profile)
+			if err != nil {
+				return err
+			}
+			defer stopProfile()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			return run(ctx, nodeCfg, servicesCfg, logger)
@@ -36,6 +42,8 @@ func main() {
 	cmd.Flags().StringVar(&nodeCfg, "config", "", "node configuration (Raft, TLS), TOML")
 	cmd.Flags().StringVar(&servicesCfg, "services", "", "services configuration (gateway, FIX, HSM, link), TOML")
 	cmd.Flags().StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&profile, "cpuprofile", os.Getenv("BASTION_CPUPROFILE"),
+		"write a CPU profile to this file, or into this directory, until shutdown (default $BASTION_CPUPROFILE)")
 	_ = cmd.MarkFlagRequired("config")
 	_ = cmd.MarkFlagRequired("services")
 	if err := cmd.ExecuteContext(context.Background()); err != nil {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"bastion/high-side/clearance"
+	"bastion/high-side/intake"
+	"bastion/high-side/records"
 	"bastion/high-side/fix"
 	"bastion/high-side/gateway"
 	"bastion/high-side/hsm"
@@ -62,12 +64,22 @@ func run(ctx context.Context, nodePath, servicesPath string, logger *slog.Logger
 		return err
 	}
 
+	packKey, err := loadPackKey(svc)
+	if err != nil {
+		return err
+	}
+	planner, err := loadPlanner(svc)
+	if err != nil {
+		return err
+	}
+
 	// Join the cluster.
 	n, err := node.New(cfg, node.Options{
 		Logger:    logger,
 		Monitor:   mon,
 		Labels:    clearance.DefaultPolicy(),
 		Clearance: clr,
+		PackKey:   packKey,
 	})
 	if err != nil {
 		return fmt.Errorf("failed to start node: %w", err)
@@ -77,8 +89,14 @@ func run(ctx context.Context, nodePath, servicesPath string, logger *slog.Logger
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	cos, err := setupCosign(cfg, svc, liveLedger{n}, logger)
+	if err != nil {
+		return err
+	}
+
 	// Serve the floor: HTTPS JSON and FIX.
-	stopGateway, err := serveGateway(cfg, svc, n, reg, logger)
+	sub := statusSubmitter{Node: n, link: svc.Link.Name, signer: signer, planner: planner}
+	stopGateway, err := serveGateway(cfg, svc, sub, cos, reg, logger)
 	if err != nil {
 		return err
 	}
@@ -99,7 +117,8 @@ func run(ctx context.Context, nodePath, servicesPath string, logger *slog.Logger
 	}
 
 	// Export while leading.
-	exp := &exportLoop{node: n, ledger: liveLedger{n}, svc: svc, signer: signer, release: release, log: logger}
+	exp := &exportLoop{node: n, ledger: liveLedger{n}, svc: svc, signer: signer, release: release,
+		collector: cos.collector, log: logger}
 	go exp.run(ctx)
 
 	logger.InfoContext(ctx, "node ready", slog.String("gateway", svc.GatewayListen), slog.String("fix", svc.FIXListen))
@@ -137,7 +156,7 @@ func openSigner(ctx context.Context, svc *Services, logger *slog.Logger) (hybrid
 	return s, nil
 }
 
-func serveGateway(cfg node.Config, svc *Services, n *node.Node, reg *prometheus.Registry, logger *slog.Logger) (func(), error) {
+func serveGateway(cfg node.Config, svc *Services, sub statusSubmitter, cos *cosigning, reg *prometheus.Registry, logger *slog.Logger) (func(), error) {
 	tc, err := peertls.GatewayServerConfig(cfg.TLS.CACert, cfg.TLS.Cert, cfg.TLS.Key)
 	if err != nil {
 		return nil, err
@@ -146,8 +165,11 @@ func serveGateway(cfg node.Config, svc *Services, n *node.Node, reg *prometheus.
 	if err != nil {
 		return nil, fmt.Errorf("failed to listen for the gateway: %w", err)
 	}
-	h := gateway.NewHandler(statusSubmitter{Node: n, link: svc.Link.Name}, gateway.WithLogger(logger.With(slog.String("component", "gateway"))),
-		gateway.WithRegisterer(reg))
+	opts := []gateway.Option{gateway.WithLogger(logger.With(slog.String("component", "gateway"))), gateway.WithRegisterer(reg)}
+	if cos.local != nil {
+		opts = append(opts, gateway.WithCosigner(cos.local, cos.nodes))
+	}
+	h := gateway.NewHandler(sub, opts...)
 	srv := &http.Server{Handler: actorFromCertificate(h), TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
 	go func() {
@@ -163,10 +185,11 @@ func serveGateway(cfg node.Config, svc *Services, n *node.Node, reg *prometheus.
 }
 
 func serveFIX(cfg node.Config, svc *Services, n *node.Node, logger *slog.Logger) (func(), error) {
-	acfg := fix.AcceptorConfig{CompID: svc.FIXCompID}
+	// Every Logon is bound to the client certificate it arrives with.
+	acfg := fix.AcceptorConfig{CompID: svc.FIXCompID, RequireCertificate: true}
 	for _, s := range svc.FIXSessions {
 		acfg.Sessions = append(acfg.Sessions, fix.SessionConfig{BeginString: s.BeginString,
-			SenderCompID: s.SenderCompID, Trader: s.Trader})
+			SenderCompID: s.SenderCompID, Trader: s.Trader, Certificates: s.Certificates})
 	}
 	if err := fix.ValidateConfig(acfg); err != nil {
 		return nil, fmt.Errorf("fix sessions: %w", err)
@@ -203,10 +226,26 @@ func serveMetrics(addr string, reg *prometheus.Registry, logger *slog.Logger) (f
 	return func() { _ = srv.Close() }, nil
 }
 
-// statusSubmitter adds the node's status to the gateway's /v1/status.
+// statusSubmitter adds to the node what the gateway's routes need from
+// the services: the status of the export link, the signer of disclosures
+// and the disposal planner.
 type statusSubmitter struct {
 	*node.Node
-	link string
+	link    string
+	signer  hybrid.Signer
+	planner *records.Planner
+}
+
+// Disclose issues a signed disclosure of one committed field; see
+// node.Node.Disclose.
+func (s statusSubmitter) Disclose(ctx context.Context, actor string, index uint64, field string) ([]byte, intake.Receipt, error) {
+	return s.Node.Disclose(ctx, actor, node.DisclosureRequest{Index: index, Field: field, Link: s.link, Signer: s.signer})
+}
+
+// RunDisposal disposes of what the retention schedule allows now; see
+// node.Node.RunDisposal.
+func (s statusSubmitter) RunDisposal(ctx context.Context, actor string) (*records.Plan, []intake.Receipt, error) {
+	return s.Node.RunDisposal(ctx, actor, s.planner, time.Now())
 }
 
 // nodeStatus is what /v1/status answers: Raft, ledger and export cursor.

@@ -35,17 +35,45 @@ type Services struct {
 	// ClearanceConfig is a clearance-policy TOML file; empty uses the
 	// built-in policy.
 	ClearanceConfig string `toml:"clearance_config"`
+	// RulePackKey is the public key (hybrid key text, as bastionctl rules
+	// keygen writes it) whose signed rule packs this node accepts through
+	// POST /v1/rulepack; empty refuses every push.
+	RulePackKey string `toml:"rule_pack_key"`
+	// RecordsSchedule is a retention schedule TOML file; empty uses the
+	// built-in schedule (bastionctl records schedule prints it).
+	RecordsSchedule string `toml:"records_schedule"`
+	// LegalHolds is a TOML file of legal holds ([[hold]] matter, indexes,
+	// ids); entries under a hold are never disposed.
+	LegalHolds string `toml:"legal_holds"`
 	// MetricsListen serves /metrics on this address when set.
 	MetricsListen string `toml:"metrics_listen"`
 	// Link is the one-way audit link.
 	Link LinkConfig `toml:"link"`
+	// Cosign makes the nodes cosign every exported checkpoint.
+	Cosign CosignConfig `toml:"cosign"`
 }
 
-// FIXSession is one FIX counterparty.
+// CosignConfig configures checkpoint cosigning. With KeysDir empty the
+// node neither cosigns nor asks for cosignatures.
+type CosignConfig struct {
+	// KeysDir holds this node's <id>.cosign.key (mode 0600) and every
+	// node's <id>.cosign.vkey.
+	KeysDir string `toml:"keys_dir"`
+	// Quorum is the number of distinct nodes, the leader included, whose
+	// cosignatures a checkpoint needs; 0 means a majority of the peers.
+	Quorum int `toml:"quorum"`
+	// Timeout bounds one collection of cosignatures (default 2s).
+	Timeout tomlDuration `toml:"timeout"`
+}
+
+// FIXSession is one FIX counterparty. Its Logon must come over TLS with a
+// client certificate whose subject CommonName is listed in Certificates,
+// or, when none are listed, equals SenderCompID (fix.SessionConfig).
 type FIXSession struct {
-	BeginString  string `toml:"begin_string"`
-	SenderCompID string `toml:"sender_comp_id"`
-	Trader       string `toml:"trader"`
+	BeginString  string   `toml:"begin_string"`
+	SenderCompID string   `toml:"sender_comp_id"`
+	Trader       string   `toml:"trader"`
+	Certificates []string `toml:"certificates"`
 }
 
 // LinkConfig configures the exporter and the diode sender.
@@ -122,6 +150,10 @@ func (s *Services) validate() error {
 		return errors.New("link.guard_key: missing")
 	case s.Link.ReleaseLabel == "":
 		return errors.New("link.release_label: missing")
+	case s.Cosign.Quorum < 0:
+		return errors.New("cosign.quorum: must not be negative")
+	case s.Cosign.Timeout.Duration < 0:
+		return errors.New("cosign.timeout: must not be negative")
 	}
 	return nil
 }

@@ -61,9 +61,9 @@ func printCeremony(w io.Writer, res *hsm.CeremonyResult, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	_, err := fmt.Fprintf(w, "ceremony %s\nsuite %s\nkey_id %s\ntokens %s\nkek_check_value %s\n"+
+	_, err := fmt.Fprintf(w, "ceremony %s\nsuite %s\nkey_id %s\ntokens %s\ntoken_serials %s\nkek_check_value %s\n"+
 		"shares %d-of-%d\nconfig %s\npublic_key %s\nsealed_seed %s\n",
-		res.Ceremony, res.Suite, res.KeyID, strings.Join(res.Tokens, ","), res.KEKCheckValue,
+		res.Ceremony, res.Suite, res.KeyID, strings.Join(res.Tokens, ","), strings.Join(res.TokenSerials, ","), res.KEKCheckValue,
 		res.Threshold, res.Shares, res.Config, res.PublicKeyFile, res.SealedSeedFile)
 	return err
 }

@@ -16,6 +16,7 @@ import (
 // tokenInfo is what `keys show` prints for each token of the pool.
 type tokenInfo struct {
 	Label     string `json:"label"`
+	Serial    string `json:"serial"`
 	State     string `json:"state"`
 	KEKCheck  string `json:"kek_check_value,omitempty"`
 	LastError string `json:"last_error,omitempty"`
@@ -46,7 +47,7 @@ func readTokens(ctx context.Context, dir string) ([]tokenInfo, error) {
 	defer p.Close()
 	var out []tokenInfo
 	for _, s := range p.Status() {
-		ti := tokenInfo{Label: s.Label, State: s.State.String(), KEKCheck: s.KEKCheck, Reason: s.Reason}
+		ti := tokenInfo{Label: s.Label, Serial: s.Serial, State: s.State.String(), KEKCheck: s.KEKCheck, Reason: s.Reason}
 		if s.State == hsm.StateDown {
 			ti.LastError = s.LastError.String()
 			ti.RetryAt = s.RetryAt.UTC().Format(time.RFC3339)
@@ -56,11 +57,11 @@ func readTokens(ctx context.Context, dir string) ([]tokenInfo, error) {
 	return out, nil
 }
 
-// printTokens writes one line per token: label, state, then key=value
-// fields that apply.
+// printTokens writes one line per token: label, state, serial, then
+// key=value fields that apply.
 func printTokens(w io.Writer, tokens []tokenInfo) {
 	for _, t := range tokens {
-		fmt.Fprintf(w, "token %s %s", t.Label, t.State)
+		fmt.Fprintf(w, "token %s %s serial=%s", t.Label, t.State, t.Serial)
 		if t.KEKCheck != "" {
 			fmt.Fprintf(w, " kek_check_value=%s", t.KEKCheck)
 		}

@@ -33,15 +33,17 @@ func TestCeremonyInitAndKeysShow(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res struct {
-		KeyID  string   `json:"key_id"`
-		Tokens []string `json:"tokens"`
-		KEK    string   `json:"kek_check_value"`
+		KeyID   string   `json:"key_id"`
+		Tokens  []string `json:"tokens"`
+		Serials []string `json:"token_serials"`
+		KEK     string   `json:"kek_check_value"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
 	}
-	if len(res.Tokens) != 2 || len(res.KeyID) != 64 {
-		t.Errorf("got %d tokens and key id %q, want 2 and 64 hex digits", len(res.Tokens), res.KeyID)
+	if len(res.Tokens) != 2 || len(res.Serials) != 2 || len(res.KeyID) != 64 {
+		t.Errorf("got %d tokens, %d serials and key id %q, want 2, 2 and 64 hex digits",
+			len(res.Tokens), len(res.Serials), res.KeyID)
 	}
 
 	out, err = run(t, "keys", "show", "--dir", dir)
@@ -51,8 +53,9 @@ func TestCeremonyInitAndKeysShow(t *testing.T) {
 	if want := "high-side MLDSA65-ECDSA-P256-SHA512 " + res.KeyID; !strings.HasPrefix(out, want) {
 		t.Errorf("keys show = %q, want prefix %q", out, want)
 	}
-	for _, l := range res.Tokens {
-		if want := "\ntoken " + l + " UP kek_check_value=" + res.KEK + "\n"; !strings.Contains(out, want) {
+	for i, l := range res.Tokens {
+		want := "\ntoken " + l + " UP serial=" + res.Serials[i] + " kek_check_value=" + res.KEK + "\n"
+		if !strings.Contains(out, want) {
 			t.Errorf("keys show = %q, want a line %q", out, strings.TrimSpace(want))
 		}
 	}

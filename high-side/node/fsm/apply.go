@@ -2,10 +2,12 @@ package fsm
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"bastion/high-side/ledger"
 	"bastion/shared/entry"
@@ -210,3 +212,161 @@ func validLink(s string) bool {
 	}
 	return true
 }
+
+// bucketRulePacks holds every rule pack put in force: under the 8-byte
+// big-endian ledger index of its entry, the version and the signed pack,
+// each a uvarint length and the bytes; under keyCurrentPack, the index of
+// the pack in force. The first RulePack creates it; it travels in
+// snapshots with the rest of the file.
+var (
+	bucketRulePacks = []byte("node.rulepacks")
+	keyCurrentPack  = []byte("current")
+)
+
+// ErrStaleRulePack is returned for a RulePack whose version is not newer
+// (ComparePackVersions) than the pack in force.
+var ErrStaleRulePack = errors.New("rule pack version is not newer than the pack in force")
+
+// PackRecord is a rule pack put in force at ledger index Index.
+type PackRecord struct {
+	Index   uint64
+	Version string
+	Pack    []byte
+}
+
+// applyRulePack records the switch's entry and the pack under its index,
+// if the version is newer than the pack in force.
+func (f *FSM) applyRulePack(tx *bbolt.Tx, c *RulePack, m *metaState) (*AppendResult, error) {
+	if !validID(c.Version) || len(c.Version) > MaxPackVersion || len(c.Pack) == 0 {
+		return nil, fmt.Errorf("%w: malformed rule pack version %q or empty pack", ErrBadItem, c.Version)
+	}
+	cur, ok, err := currentPack(tx)
+	if err != nil {
+		return nil, err
+	}
+	if ok && ComparePackVersions(c.Version, cur.Version) <= 0 {
+		return nil, fmt.Errorf("%w: %q, in force %q", ErrStaleRulePack, c.Version, cur.Version)
+	}
+	res, err := f.applyAppend(tx, []Item{c.Item}, m)
+	if err != nil || res.Results[0].Duplicate {
+		return res, err
+	}
+	b, err := tx.CreateBucketIfNotExists(bucketRulePacks)
+	if err != nil {
+		return nil, fmt.Errorf("failed to create rule pack bucket: %w", err)
+	}
+	key := binary.BigEndian.AppendUint64(nil, res.Results[0].Index)
+	v := appendBytes(appendBytes(nil, []byte(c.Version)), c.Pack)
+	if err := b.Put(key, v); err != nil {
+		return nil, fmt.Errorf("failed to store rule pack: %w", err)
+	}
+	if err := b.Put(keyCurrentPack, key); err != nil {
+		return nil, fmt.Errorf("failed to store rule pack: %w", err)
+	}
+	return res, nil
+}
+
+// currentPack reads the pack in force in tx.
+func currentPack(tx *bbolt.Tx) (PackRecord, bool, error) {
+	b := tx.Bucket(bucketRulePacks)
+	if b == nil {
+		return PackRecord{}, false, nil
+	}
+	key := b.Get(keyCurrentPack)
+	if len(key) != 8 {
+		return PackRecord{}, false, nil
+	}
+	return packAt(b, binary.BigEndian.Uint64(key))
+}
+
+// packAt reads the pack put in force at index from b.
+func packAt(b *bbolt.Bucket, index uint64) (PackRecord, bool, error) {
+	v := b.Get(binary.BigEndian.AppendUint64(nil, index))
+	if v == nil {
+		return PackRecord{}, false, nil
+	}
+	r := &reader{b: v}
+	p := PackRecord{Index: index, Version: string(r.bytes("version", MaxPackVersion))}
+	p.Pack = bytes.Clone(r.bytes("pack", MaxContent))
+	if r.err != nil {
+		return PackRecord{}, false, fmt.Errorf("stored rule pack at %d: %w", index, r.err)
+	}
+	return p, true, nil
+}
+
+// CurrentRulePack returns the rule pack in force, or false when none was
+// ever put in force through the log.
+func (f *FSM) CurrentRulePack() (p PackRecord, ok bool, err error) {
+	err = f.View(func(tx *bbolt.Tx) error {
+		p, ok, err = currentPack(tx)
+		return err
+	})
+	return p, ok, err
+}
+
+// RulePackAt returns the rule pack put in force at ledger index, or false
+// when the entry at index is not a rule-pack switch.
+func (f *FSM) RulePackAt(index uint64) (p PackRecord, ok bool, err error) {
+	err = f.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(bucketRulePacks); b != nil {
+			p, ok, err = packAt(b, index)
+		}
+		return err
+	})
+	return p, ok, err
+}
+
+// RulePackIndexes returns the ledger indexes of every rule-pack switch,
+// in order.
+func (f *FSM) RulePackIndexes() ([]uint64, error) {
+	var out []uint64
+	err := f.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketRulePacks)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, _ []byte) error {
+			if len(k) == 8 {
+				out = append(out, binary.BigEndian.Uint64(k))
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// ComparePackVersions orders rule pack versions naturally: runs of digits
+// compare as numbers, other runs byte by byte, so "2025.10" follows
+// "2025.9" and "desk-2" follows "desk-1". It returns -1, 0 or +1.
+func ComparePackVersions(a, b string) int {
+	for a != "" && b != "" {
+		ra, rb := versionRun(a), versionRun(b)
+		if c := compareRun(ra, rb); c != 0 {
+			return c
+		}
+		a, b = a[len(ra):], b[len(rb):]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// versionRun returns the leading run of digits or of other bytes of s.
+func versionRun(s string) string {
+	digit := isDigit(s[0])
+	i := 1
+	for i < len(s) && isDigit(s[i]) == digit {
+		i++
+	}
+	return s[:i]
+}
+
+func compareRun(a, b string) int {
+	if isDigit(a[0]) && isDigit(b[0]) {
+		a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+		if c := cmp.Compare(len(a), len(b)); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a, b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

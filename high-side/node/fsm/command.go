@@ -150,6 +150,10 @@ func Decode(b []byte) (Command, error) {
 		c = r.export()
 	case KindConfig:
 		c = r.config()
+	case KindShred:
+		c = r.shred()
+	case KindRulePack:
+		c = r.rulePack()
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrMalformedCommand, b[1])
 	}
@@ -237,6 +241,38 @@ func (r *reader) export() *AdvanceExport {
 func (r *reader) config() *ConfigChange {
 	c := &ConfigChange{Key: string(r.bytes("key", MaxKeySize))}
 	c.Content = r.bytes("content", MaxContent)
+	c.Item = r.item()
+	return c
+}
+
+// KindRulePack is the kind of a RulePack command.
+const KindRulePack Kind = 5
+
+// MaxPackVersion bounds a rule pack's version, in bytes.
+const MaxPackVersion = 64
+
+// RulePack puts a signed rule pack in force from the ledger index of its
+// entry, Item, which announces the switch. Version is the pack's version;
+// Pack is the signed pack as submitted (at most MaxContent bytes). The
+// leader has verified the signature and validated the pack.
+type RulePack struct {
+	Version string
+	Pack    []byte
+	Item    Item
+}
+
+// Kind returns KindRulePack.
+func (*RulePack) Kind() Kind { return KindRulePack }
+
+func (c *RulePack) appendTo(b []byte) []byte {
+	b = appendBytes(b, []byte(c.Version))
+	b = appendBytes(b, c.Pack)
+	return c.Item.appendTo(b)
+}
+
+func (r *reader) rulePack() *RulePack {
+	c := &RulePack{Version: string(r.bytes("version", MaxPackVersion))}
+	c.Pack = r.bytes("pack", MaxContent)
 	c.Item = r.item()
 	return c
 }

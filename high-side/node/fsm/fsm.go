@@ -254,6 +254,10 @@ func (f *FSM) applyOne(tx *bbolt.Tx, c Command, m *metaState) (any, error) {
 		return applyExport(tx, c, m)
 	case *ConfigChange:
 		return f.applyConfig(tx, c, m)
+	case *Shred:
+		return f.applyShred(tx, c, m)
+	case *RulePack:
+		return f.applyRulePack(tx, c, m)
 	}
 	return nil, fmt.Errorf("%w: unknown command %T", ErrMalformedCommand, c)
 }

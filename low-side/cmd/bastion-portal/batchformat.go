@@ -16,7 +16,7 @@ func parseBatch(raw []byte) (*report.Batch, error) {
 	out := &report.Batch{Seq: b.Seq, First: b.First, Checkpoint: b.Checkpoint,
 		Items: make([]report.Item, len(b.Items))}
 	for i, it := range b.Items {
-		out.Items[i] = report.Item{Entry: it.Entry}
+		out.Items[i] = report.Item{Entry: it.Entry, Hash: it.Hash}
 	}
 	return out, nil
 }

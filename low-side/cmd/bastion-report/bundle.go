@@ -21,6 +21,7 @@ import (
 // bundleOptions are the flags of "bundle".
 type bundleOptions struct {
 	export, date, key, out, highSideKey string
+	guardLog, capital                   string
 	kinds                               []string
 	cat                                 report.CATConfig
 }
@@ -32,8 +33,8 @@ func bundleCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
 		Use:   "bundle --export DIR --date YYYY-MM-DD --key FILE --out DIR",
 		Short: "Make the signed report bundles of one date",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return makeBundles(stdout, log, o)
+		RunE: func(c *cobra.Command, _ []string) error {
+			return makeBundles(stdout, log, o, c.Flags().Changed("kind"))
 		},
 	}
 	f := c.Flags()
@@ -42,6 +43,8 @@ func bundleCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
 	f.StringVar(&o.key, "key", "", "report-signing key file, mode 0600 (required)")
 	f.StringVar(&o.out, "out", "", "folder the bundles are written to (required)")
 	f.StringSliceVar(&o.kinds, "kind", kindNames(), "report kinds to make")
+	f.StringVar(&o.guardLog, "guard-log", "", "guard log file, for the SOX evidence (kind sox)")
+	f.StringVar(&o.capital, "capital", "", "TOML file with a [report.capital] table, for kind basel")
 	f.StringVar(&o.highSideKey, "high-side-key", "", "high side's published key (default: the one in EXPORT/keys)")
 	f.StringVar(&o.cat.SubmitterID, "cat-submitter", def.SubmitterID, "CAT submitter id")
 	f.StringVar(&o.cat.IMID, "cat-imid", def.IMID, "CAT reporter IMID")
@@ -62,21 +65,24 @@ func kindNames() []string {
 }
 
 // makeBundles collects the day once and writes one bundle per kind.
-func makeBundles(stdout io.Writer, log *slog.Logger, o bundleOptions) error {
-	kinds, err := parseKinds(o.kinds)
+func makeBundles(stdout io.Writer, log *slog.Logger, o bundleOptions, explicit bool) error {
+	kinds, err := selectKinds(o, explicit, log)
 	if err != nil {
+		return err
+	}
+	opt := report.Options{CAT: o.cat}
+	if err := loadInputs(o, &opt); err != nil {
 		return err
 	}
 	key, err := bundle.LoadKey(o.key)
 	if err != nil {
 		return usageError{err}
 	}
-	o.cat.FDIDKey = key.FDIDKey()
+	opt.CAT.FDIDKey = key.FDIDKey()
 	day, err := report.CollectDay(report.ExportDir{Root: o.export, Parse: parseBatch}, o.date)
 	if err != nil {
 		return err
 	}
-	opt := report.Options{CAT: o.cat}
 	if contains(kinds, report.KindAttestation) {
 		if opt.SelfCheck, err = selfCheck(o); err != nil {
 			return err

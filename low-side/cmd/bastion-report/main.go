@@ -3,13 +3,17 @@
 //
 //	bastion-report keygen --key guard-report.key --pub guard-report.pub [--name guard-report]
 //	bastion-report bundle --export DIR --date YYYY-MM-DD --key guard-report.key --out DIR \
-//	    [--kind cat,15c3-5,surveillance,attestation] [--high-side-key FILE] \
+//	    [--kind cat,15c3-5,surveillance,attestation,sox,basel] [--high-side-key FILE] \
+//	    [--guard-log FILE] [--capital FILE] \
 //	    [--cat-submitter ID] [--cat-imid IMID] [--cat-destination MIC] [--cat-destination-type T]
 //
 // bundle writes one folder per report kind, OUT/<kind>-<date>, and prints
 // each folder's path on stdout. A bundle that exists is never replaced.
 // The attestation verifies the whole export directory first, with the high
-// side's key from EXPORT/keys (or --high-side-key). Exit codes: 0 every
+// side's key from EXPORT/keys (or --high-side-key). The SOX evidence
+// needs the guard log (--guard-log) and the Basel III report the capital
+// inputs (--capital, a TOML file with a [report.capital] table); without
+// them the default kind list leaves those kinds out. Exit codes: 0 every
 // bundle written, 1 a bundle failed (the others are still written),
 // 2 usage error.
 package main

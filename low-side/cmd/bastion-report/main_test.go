@@ -73,8 +73,12 @@ func TestBundleEndToEnd(t *testing.T) {
 	runCmd(t, 0, "keygen", "--key", key, "--pub", pub)
 	runCmd(t, 1, "keygen", "--key", key, "--pub", pub+"2") // never replaces a key
 
+	capital := filepath.Join(tmp, "capital.toml")
+	os.WriteFile(capital, []byte("[report.capital]\ncurrency = \"USD\"\ntier1_capital = \"1000000.00\"\n"), 0o600)
+	guardLog := filepath.Join(filepath.Dir(exp), "state", guard.LogFile)
 	for _, date := range []string{reporttest.Day1, reporttest.Day2} {
-		got := runCmd(t, 0, "bundle", "--export", exp, "--date", date, "--key", key, "--out", out)
+		got := runCmd(t, 0, "bundle", "--export", exp, "--date", date, "--key", key, "--out", out,
+			"--capital", capital, "--guard-log", guardLog)
 		if n := strings.Count(got, "\n"); n != len(report.Kinds) {
 			t.Fatalf("bundle printed %d paths, want %d:\n%s", n, len(report.Kinds), got)
 		}
@@ -120,7 +124,12 @@ func TestBundleUsage(t *testing.T) {
 	tmp := t.TempDir()
 	key := filepath.Join(tmp, "k")
 	runCmd(t, 0, "keygen", "--key", key, "--pub", filepath.Join(tmp, "p"))
+	runCmd(t, 2, "bundle", "--export", tmp, "--date", "2012-06-21", "--key", key, "--out", tmp, "--kind", "nosuch")
 	runCmd(t, 2, "bundle", "--export", tmp, "--date", "2012-06-21", "--key", key, "--out", tmp, "--kind", "basel")
+	runCmd(t, 2, "bundle", "--export", tmp, "--date", "2012-06-21", "--key", key, "--out", tmp, "--kind", "sox")
+	bad := filepath.Join(tmp, "capital.toml")
+	os.WriteFile(bad, []byte("[report.capital]\ncurrency = \"USD\"\ntier1_capital = \"-5\"\n"), 0o600)
+	runCmd(t, 2, "bundle", "--export", tmp, "--date", "2012-06-21", "--key", key, "--out", tmp, "--capital", bad)
 	os.Chmod(key, 0o644)
 	runCmd(t, 2, "bundle", "--export", tmp, "--date", "2012-06-21", "--key", key, "--out", tmp)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"bastion/low-side/verify"
+	"bastion/shared/checkpoint"
 )
 
 // loadRing reads the published key file and the transition files, in any
@@ -49,4 +50,35 @@ func loadAnchors(ring *verify.KeyRing, files []string, minSize uint64) ([]verify
 		out = append(out, verify.MinSize(minSize))
 	}
 	return out, nil
+}
+
+// requireCosigners reads the cosigner verifier key files and makes ring
+// demand quorum of them on every checkpoint (a majority when quorum is 0).
+func requireCosigners(ring *verify.KeyRing, files []string, quorum int) error {
+	if len(files) == 0 {
+		if quorum != 0 {
+			return fmt.Errorf("--quorum %d without --cosigner keys", quorum)
+		}
+		return nil
+	}
+	q := checkpoint.Quorum{Required: quorum}
+	if quorum == 0 {
+		q.Required = len(files)/2 + 1
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("failed to read cosigner key: %w", err)
+		}
+		k, err := checkpoint.ParseCosignerKey(string(b))
+		if err != nil {
+			return fmt.Errorf("cosigner key %s: %w", f, err)
+		}
+		q.Keys = append(q.Keys, k)
+	}
+	if q.Required < 1 || q.Required > len(q.Keys) {
+		return fmt.Errorf("--quorum %d out of range 1 to %d", q.Required, len(q.Keys))
+	}
+	ring.RequireCosigners(q)
+	return nil
 }

@@ -3,9 +3,10 @@
 // checkpoints and consistency proofs, every leaf hash up to the final root,
 // the batch sequence and every full entry's schema.
 //
-//	bastion-verify archive DIR --key high-side.pub [--transition FILE]...
+//	bastion-verify archive DIR --key high-side.pub [--transition FILE]... [--cosigner FILE... [--quorum N]]
 //	    [--checkpoint FILE]... [--min-size N] [--json]
 //	bastion-verify bundle DIR --key guard-report.pub [--previous DIR] [--json]
+//	bastion-verify proof FILE --key high-side.pub [--transition FILE]... [--json]
 //
 // With --transition, each checkpoint and batch is checked with the key
 // valid at its ledger size: the published key up to the first transition
@@ -62,7 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			"Exit codes: 0 everything verified, 1 a problem was found, 2 usage error or unreadable key, " +
 			"3 a directory or file could not be read.",
 		SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(archiveCommand(stdout), bundleCommand(stdout))
+	root.AddCommand(archiveCommand(stdout), bundleCommand(stdout), proofCommand(stdout))
+	root.AddCommand(disclosureCommand(stdout))
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -85,6 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 type archiveFlags struct {
 	keyFile     string
 	transitions []string
+	cosigners   []string
+	quorum      int
 	checkpoints []string
 	minSize     uint64
 	asJSON      bool
@@ -122,6 +126,9 @@ func archiveCommand(stdout io.Writer) *cobra.Command {
 	c.Flags().StringArrayVar(&f.checkpoints, "checkpoint", nil,
 		"a signed checkpoint obtained independently; the archive must reach it (repeatable)")
 	c.Flags().Uint64Var(&f.minSize, "min-size", 0, "the smallest ledger size the archive must reach")
+	c.Flags().StringArrayVar(&f.cosigners, "cosigner", nil,
+		"a high-side node's cosigner verifier key file (repeatable); every checkpoint must carry a quorum of their cosignatures")
+	c.Flags().IntVar(&f.quorum, "quorum", 0, "cosignatures each checkpoint needs (default: a majority of the --cosigner keys)")
 	c.Flags().BoolVar(&f.asJSON, "json", false, "write the report as JSON")
 	c.MarkFlagRequired("key")
 	return c
@@ -130,6 +137,9 @@ func archiveCommand(stdout io.Writer) *cobra.Command {
 func verifyArchive(stdout io.Writer, dir string, f archiveFlags) error {
 	ring, err := loadRing(f.keyFile, f.transitions)
 	if err != nil {
+		return &exitError{verify.ExitUsage, err}
+	}
+	if err := requireCosigners(ring, f.cosigners, f.quorum); err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
 	anchors, err := loadAnchors(ring, f.checkpoints, f.minSize)

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"bastion/high-side/cosign"
 )
 
 // Verification is one timed run of bastion-verify over the guard's export
@@ -30,6 +32,9 @@ type Verification struct {
 func (c *Cluster) Verify(ctx context.Context) (Verification, error) {
 	bin := filepath.Join(c.opts.Bin, "bastion-verify")
 	args := []string{"archive", c.Layout.ExportDir(), "--key", c.PublicKeyFile(), "--json"}
+	for _, n := range c.Layout.Nodes {
+		args = append(args, "--cosigner", cosign.VerifierKeyFile(c.Layout.PKIDir(), n.ID))
+	}
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	out, err := cmd.Output()

@@ -16,6 +16,8 @@
 //
 // Each tool runs at a ladder of pacing rates; the table keeps its best
 // run whose bytes all arrived (SHA-256), or its best run if none did.
+// iperf3 runs three times and the table keeps its highest received rate,
+// lossy or not, so the ceiling is never lowered.
 // Every run is bounded in time. Results go to a table on stdout and to
 // bench-results/diode.json. It needs root, iperf3 and udpcast:
 //

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -68,6 +71,7 @@ func buildWorkload(batches, entries int) (w *workload, err error) {
 type runResult struct {
 	GOMAXPROCS     int     `json:"gomaxprocs"`
 	Entries        int     `json:"entries"`
+	Rounds         int     `json:"rounds"`
 	WallS          float64 `json:"wall_s"`
 	CPUS           float64 `json:"cpu_s"`
 	EntriesPerS    float64 `json:"entries_per_s"`
@@ -75,46 +79,143 @@ type runResult struct {
 	BatchP50Ms     float64 `json:"batch_p50_ms"`
 	BatchP99Ms     float64 `json:"batch_p99_ms"`
 	BatchMaxMs     float64 `json:"batch_max_ms"`
+	PacedPerS      float64 `json:"paced_entries_per_s"`
 	LoadBefore     float64 `json:"load_before"`
 	LoadAfter      float64 `json:"load_after"`
 }
 
-// measure opens a fresh guard in a temporary folder and submits every
-// batch in order.
-func measure(w *workload, keep bool) (runResult, error) {
-	var res runResult
-	dir, err := os.MkdirTemp("", "bench-guard-")
-	if err != nil {
-		return res, err
-	}
-	if !keep {
-		defer os.RemoveAll(dir)
-	}
-	g, err := openGuard(dir, w.key)
-	if err != nil {
-		return res, err
-	}
-	defer g.Close()
-
-	runtime.GC()
-	res.LoadBefore = load1()
-	cpu0, start := cpuTime(), time.Now()
-	lat := make([]time.Duration, len(w.raws))
-	for i, raw := range w.raws {
-		t := time.Now()
-		out, err := g.Submit(uint64(i+1), raw)
-		lat[i] = time.Since(t)
-		if err != nil || out != guard.Accepted {
-			return res, fmt.Errorf("batch %d: %v, %v; want accepted", i+1, out, err)
+// measure runs rounds throughput rounds, each on a fresh guard, and keeps
+// the median round by wall time; then one latency round at the target
+// rate.
+func measure(w *workload, rounds int, keep bool) (runResult, error) {
+	res := runResult{Rounds: rounds, LoadBefore: load1()}
+	var all []runResult
+	for range rounds {
+		r, err := burst(w, keep)
+		if err != nil {
+			return res, err
 		}
-		res.Entries += w.entries
+		all = append(all, r)
+	}
+	slices.SortFunc(all, func(a, b runResult) int { return cmp.Compare(a.WallS, b.WallS) })
+	m := all[len(all)/2]
+	res.Entries, res.WallS, res.CPUS = m.Entries, m.WallS, m.CPUS
+	res.EntriesPerS, res.EntriesPerCPUS = m.EntriesPerS, m.EntriesPerCPUS
+	lat, err := paced(w, targetPerS, keep)
+	if err != nil {
+		return res, err
+	}
+	res.PacedPerS = targetPerS
+	res.BatchP50Ms, res.BatchP99Ms, res.BatchMaxMs = quantile(lat, 0.50), quantile(lat, 0.99), quantile(lat, 1)
+	res.LoadAfter = load1()
+	return res, nil
+}
+
+// burst offers every batch back to back, as the diode receiver's queue
+// does after a burst, and times from the first offer until the last batch
+// is archived, logged and published.
+func burst(w *workload, keep bool) (runResult, error) {
+	var res runResult
+	g, done, err := freshGuard(w.key, keep)
+	if err != nil {
+		return res, err
+	}
+	defer done()
+	var outs outcomes
+	runtime.GC()
+	cpu0, start := cpuTime(), time.Now()
+	for i, raw := range w.raws {
+		g.Enqueue(uint64(i+1), raw, outs.record(i))
+	}
+	if err := g.Sync(); err != nil {
+		return res, err
 	}
 	res.WallS, res.CPUS = time.Since(start).Seconds(), (cpuTime() - cpu0).Seconds()
-	res.LoadAfter = load1()
+	if err := outs.check(len(w.raws)); err != nil {
+		return res, err
+	}
+	res.Entries = len(w.raws) * w.entries
 	res.EntriesPerS = float64(res.Entries) / res.WallS
 	res.EntriesPerCPUS = float64(res.Entries) / res.CPUS
-	res.BatchP50Ms, res.BatchP99Ms, res.BatchMaxMs = quantile(lat, 0.50), quantile(lat, 0.99), quantile(lat, 1)
 	return res, nil
+}
+
+// paced offers one batch every entries/perS seconds (the target rate) and
+// returns each batch's time from its arrival to its acceptance; a guard
+// that falls behind the rate shows it as growing latencies.
+func paced(w *workload, perS float64, keep bool) ([]time.Duration, error) {
+	g, done, err := freshGuard(w.key, keep)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	every := time.Duration(float64(w.entries) / perS * float64(time.Second))
+	lat := make([]time.Duration, len(w.raws))
+	var outs outcomes
+	start := time.Now()
+	for i, raw := range w.raws {
+		arrival := start.Add(time.Duration(i) * every)
+		time.Sleep(time.Until(arrival))
+		rec := outs.record(i)
+		g.Enqueue(uint64(i+1), raw, func(o guard.Outcome, err error) {
+			lat[i] = time.Since(arrival)
+			rec(o, err)
+		})
+	}
+	if err := g.Sync(); err != nil {
+		return nil, err
+	}
+	return lat, outs.check(len(w.raws))
+}
+
+// outcomes collects the outcome of every batch of a run.
+type outcomes struct {
+	mu  sync.Mutex
+	bad []string
+	n   int
+}
+
+func (o *outcomes) record(i int) func(guard.Outcome, error) {
+	return func(out guard.Outcome, err error) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.n++
+		if err != nil || out != guard.Accepted {
+			o.bad = append(o.bad, fmt.Sprintf("batch %d: %v, %v; want accepted", i+1, out, err))
+		}
+	}
+}
+
+func (o *outcomes) check(want int) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.bad) > 0 {
+		return errors.New(o.bad[0])
+	}
+	if o.n != want {
+		return fmt.Errorf("%d outcomes, want %d", o.n, want)
+	}
+	return nil
+}
+
+// freshGuard opens a guard in a new temporary folder; done closes it and
+// removes the folder unless keep.
+func freshGuard(key []byte, keep bool) (*guard.Guard, func(), error) {
+	dir, err := os.MkdirTemp("", "bench-guard-")
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := openGuard(dir, key)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return g, func() {
+		g.Close()
+		if !keep {
+			os.RemoveAll(dir)
+		}
+	}, nil
 }
 
 func openGuard(dir string, key []byte) (*guard.Guard, error) {

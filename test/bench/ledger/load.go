@@ -74,9 +74,10 @@ func (c *counts) ack(a cluster.Ack) {
 // closedLoop runs clients that each send the next request once the last
 // is acknowledged, until ctx ends or the requests are used up. It returns
 // when every client has stopped.
+// next counts the requests taken, so that a later phase can go on from
+// there.
 func closedLoop(ctx context.Context, c *cluster.Cluster, gateway string, reqs []request,
-	clients int, rec *cluster.Recorder, cnt *counts) (exhausted time.Time) {
-	var next atomic.Int64
+	clients int, rec *cluster.Recorder, cnt *counts, next *atomic.Int64) (exhausted time.Time) {
 	var wg sync.WaitGroup
 	var once sync.Once
 	for range clients {

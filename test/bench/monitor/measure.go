@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"syscall"
 	"time"
 
 	"bastion/high-side/intake"
@@ -59,7 +60,18 @@ func (b *bench) decide(i int) {
 func (b *bench) count() int { return len(b.orders) + len(b.payments) }
 
 type throughput struct {
-	perS, allocs, bytes float64
+	perS, cpuNs, allocs, bytes float64
+}
+
+// cpuTime returns the process's user and system CPU time. Per decision it
+// shows the cost of deciding even when other processes share the machine
+// and stretch wall-clock time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // backToBack decides every submission as fast as it can.
@@ -67,43 +79,65 @@ func (b *bench) backToBack() throughput {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	for i := range b.count() {
 		b.decide(i)
 	}
-	el := time.Since(start)
+	el, cpuEl := time.Since(start), cpuTime()-cpu
 	runtime.ReadMemStats(&after)
 	n := float64(b.count())
 	return throughput{
 		perS:   n / el.Seconds(),
+		cpuNs:  float64(cpuEl.Nanoseconds()) / n,
 		allocs: float64(after.Mallocs-before.Mallocs) / n,
 		bytes:  float64(after.TotalAlloc-before.TotalAlloc) / n,
 	}
 }
 
 type pacedResult struct {
-	service, late [3]float64 // p50, p99, p99.9 in µs
+	latency, service [3]float64 // p50, p99, p99.9 in µs
 }
 
 // paced offers the decisions at rate per second on this goroutine, waiting
-// by spinning, and records each decision's service time and its end
-// against the schedule.
+// by spinning. Each decision has a scheduled arrival time, start plus i
+// intervals, fixed before the run: its latency is its end minus that
+// arrival, so a decision that waits behind a slow one counts the wait
+// (no coordinated omission). Its service time is its end minus the moment
+// the decider took it up.
 func (b *bench) paced(rate int) pacedResult {
-	interval := time.Second / time.Duration(rate)
+	interval := float64(time.Second) / float64(rate)
 	n := b.count()
-	service, late := make([]time.Duration, n), make([]time.Duration, n)
+	latency, service := make([]time.Duration, n), make([]time.Duration, n)
 	runtime.GC()
 	start := time.Now()
 	for i := range n {
-		due := start.Add(time.Duration(i) * interval)
+		due := start.Add(time.Duration(float64(i) * interval))
 		for time.Now().Before(due) {
 		}
 		t := time.Now()
 		b.decide(i)
 		end := time.Now()
-		service[i], late[i] = end.Sub(t), end.Sub(due)
+		latency[i], service[i] = end.Sub(due), end.Sub(t)
 	}
-	return pacedResult{service: percentiles(service), late: percentiles(late)}
+	return pacedResult{latency: percentiles(latency), service: percentiles(service)}
+}
+
+// sweepRates are the offered rates, per second, that maxRate tries in
+// order.
+var sweepRates = []int{25_000, 50_000, 75_000, 100_000, 125_000, 150_000, 175_000, 200_000, 250_000, 300_000}
+
+// maxRate returns the highest of sweepRates at which the paced p99
+// latency is at most bound, or 0 if none is; it stops at the first rate
+// that fails.
+func (b *bench) maxRate(bound time.Duration) int {
+	best := 0
+	for _, r := range sweepRates {
+		if b.paced(r).latency[1] > float64(bound)/float64(time.Microsecond) {
+			break
+		}
+		best = r
+	}
+	return best
 }
 
 func percentiles(d []time.Duration) [3]float64 {

@@ -1,0 +1,242 @@
+package export
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+
+	"bastion/shared/batch"
+	"bastion/shared/checkpoint"
+	"bastion/shared/merkle"
+	"bastion/shared/tiles"
+)
+
+// TileDir is the folder of the C2SP tlog-tiles tree below the export
+// root; the checkpoint file sits at the root of that tree. See package
+// tiles for the layout.
+const TileDir = "tile"
+
+// ErrTiles is returned when a published file does not continue the tile
+// tree: it starts past the tiles' end, or inside the range they cover.
+var ErrTiles = errors.New("file does not continue the tile tree")
+
+// TilePath returns the path of tile t below root.
+func TilePath(root string, t tiles.Tile) string {
+	return filepath.Join(root, filepath.FromSlash(t.Path()))
+}
+
+// Content returns the ledger range and leaves of a published batch or
+// withheld file: its first ledger index, the leaf hash of every item and
+// the entry of each full item (nil for a leaf hash only).
+func Content(f File, data []byte) (first uint64, leaves []merkle.Hash, entries [][]byte, err error) {
+	if f.Withheld {
+		w, err := ParseWithheld(data)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		return w.First, w.Leaves, nil, nil
+	}
+	b, err := batch.Parse(data, batch.Limits{MaxSize: len(data), MaxItems: math.MaxInt32})
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	leaves = make([]merkle.Hash, len(b.Items))
+	entries = make([][]byte, len(b.Items))
+	for i, it := range b.Items {
+		leaves[i], entries[i] = it.Hash, it.Entry
+	}
+	return b.First, leaves, entries, nil
+}
+
+// tileBuilder returns the tile tree's state, resuming it on first use
+// from the published checkpoint's size and the tiles on disk; when those
+// are missing (an export written before tiles) it rebuilds every tile
+// from the batch files.
+func (d *Dir) tileBuilder() (*tiles.Builder, []tiles.File, error) {
+	if d.tiles != nil {
+		return d.tiles, nil, nil
+	}
+	size, err := publishedSize(d.root)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b, err := tiles.Resume(size, d.readTile); err == nil {
+		d.partials = map[tiles.Tile]bool{}
+		for _, t := range tiles.EdgeTiles(size) {
+			d.partials[t] = true
+		}
+		return b, nil, nil
+	}
+	return d.rebuildTiles(size)
+}
+
+// publishedSize returns the size of the published checkpoint, 0 if none.
+func publishedSize(root string) (uint64, error) {
+	note, err := os.ReadFile(filepath.Join(root, CheckpointFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("failed to read checkpoint: %w", err)
+	}
+	n, err := checkpoint.ParseNote(note)
+	if err != nil {
+		return 0, fmt.Errorf("published checkpoint: %w", err)
+	}
+	c, err := checkpoint.Parse(n.Text)
+	if err != nil {
+		return 0, fmt.Errorf("published checkpoint: %w", err)
+	}
+	return c.Size, nil
+}
+
+// readTile reads one tile at exactly its width.
+func (d *Dir) readTile(t tiles.Tile) ([]byte, error) {
+	return os.ReadFile(TilePath(d.root, t))
+}
+
+// rebuildTiles computes every tile up to size from the published batch
+// files, in sequence order.
+func (d *Dir) rebuildTiles(size uint64) (*tiles.Builder, []tiles.File, error) {
+	list, err := ListBatches(d.root)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &tiles.Builder{}
+	var out []tiles.File
+	for _, f := range list.Files {
+		if b.Size() >= size {
+			break
+		}
+		data, err := os.ReadFile(Path(d.root, f))
+		if err != nil {
+			return nil, nil, fmt.Errorf("failed to rebuild tiles: %w", err)
+		}
+		if out, err = appendFile(b, out, f, data); err != nil {
+			return nil, nil, fmt.Errorf("failed to rebuild tiles: %w", err)
+		}
+	}
+	return b, out, nil
+}
+
+// appendFile appends the leaves of one published file to b, skipping a
+// file the tiles already cover.
+func appendFile(b *tiles.Builder, out []tiles.File, f File, data []byte) ([]tiles.File, error) {
+	first, leaves, entries, err := Content(f, data)
+	if err != nil {
+		return nil, err
+	}
+	end := first + uint64(len(leaves))
+	switch {
+	case end <= b.Size():
+		return out, nil
+	case first != b.Size():
+		return nil, fmt.Errorf("%w: %s holds ledger indexes %d to %d, the tiles end at %d",
+			ErrTiles, f.Name(), first, end, b.Size())
+	}
+	return append(out, b.Append(leaves, entries)...), nil
+}
+
+// tilesFor returns the tile state after files and the tile files to
+// write, the last version of each tile only. d's state is not changed.
+func (d *Dir) tilesFor(files []Published) (*tiles.Builder, []tiles.File, error) {
+	b, out, err := d.tileBuilder()
+	if err != nil {
+		return nil, nil, err
+	}
+	b = b.Clone()
+	for _, f := range files {
+		if out, err = appendFile(b, out, f.File, f.Data); err != nil {
+			return nil, nil, err
+		}
+	}
+	return b, out, nil
+}
+
+// pendingTiles keeps the widest version of each tile, drops those
+// already on disk with the same bytes and creates the folders of the
+// rest, returning them with the folders whose new children need a sync.
+func (d *Dir) pendingTiles(fs []tiles.File) ([]pendingFile, []string, error) {
+	last := map[tiles.Tile]int{}
+	for i, f := range fs {
+		last[tiles.Tile{Level: f.Tile.Level, Index: f.Tile.Index}] = i
+	}
+	var out []pendingFile
+	var dirs []string
+	for i, f := range fs {
+		if last[tiles.Tile{Level: f.Tile.Level, Index: f.Tile.Index}] != i {
+			continue
+		}
+		p := pendingFile{path: TilePath(d.root, f.Tile), data: f.Data}
+		fresh, err := isNew(p.path, p.data)
+		if err != nil || !fresh {
+			if err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		created, err := makeDirs(d.root, filepath.Dir(p.path))
+		if err != nil {
+			return nil, nil, err
+		}
+		out, dirs = append(out, p), append(dirs, created...)
+	}
+	return out, dirs, nil
+}
+
+// makeDirs creates dir and its missing parents below root and returns
+// the folders whose entries changed: the parent of each folder created.
+func makeDirs(root, dir string) ([]string, error) {
+	var missing []string
+	for d := dir; d != root && d != "." && d != "/"; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		missing = append(missing, d)
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("failed to create tile folder: %w", err)
+	}
+	var parents []string
+	for _, m := range missing {
+		parents = append(parents, filepath.Dir(m))
+	}
+	return parents, nil
+}
+
+// pruneTiles removes the partial tiles written before that the tree at
+// size has superseded, once the checkpoint of size is durable. Failures
+// are ignored: a leftover partial tile is a valid prefix of a wider one.
+func (d *Dir) pruneTiles(size uint64) {
+	edge := map[tiles.Tile]bool{}
+	for _, t := range tiles.EdgeTiles(size) {
+		edge[t] = true
+	}
+	for t := range d.partials {
+		if edge[t] {
+			continue
+		}
+		p := TilePath(d.root, t)
+		os.Remove(p)
+		os.Remove(filepath.Dir(p)) // the ".p" folder, once empty
+	}
+	d.partials = edge
+}
+
+// notePartials records the partial tiles among fs as written.
+func (d *Dir) notePartials(fs []tiles.File) {
+	if d.partials == nil {
+		d.partials = map[tiles.Tile]bool{}
+	}
+	for _, f := range fs {
+		if !f.Tile.Full() {
+			d.partials[f.Tile] = true
+		}
+	}
+}

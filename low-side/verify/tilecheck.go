@@ -1,0 +1,228 @@
+package verify
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"bastion/guard/export"
+	"bastion/shared/merkle"
+	"bastion/shared/tiles"
+)
+
+// tileCheck compares the export's tile tree with the tiles rebuilt from
+// the batch files: every tile file byte for byte (a partial tile as a
+// prefix of its tile), every entry bundle, and the root the tiles give
+// at the last checkpoint. The zero value checks nothing (an export
+// without a tile folder).
+type tileCheck struct {
+	dir     string
+	onDisk  map[tiles.Tile][]int // tile (Width 0) → widths found, ascending
+	b       tiles.Builder
+	broken  bool // the rebuilt tree lost a leaf; nothing more is compared
+	done    map[tiles.Tile]bool
+	cache   tiles.Tile // level-0 tile in cacheHs
+	cacheHs []merkle.Hash
+}
+
+// key is a tile without its width.
+func key(t tiles.Tile) tiles.Tile { t.Width = 0; return t }
+
+// newTileCheck lists dir's tile folder; names outside the layout are
+// problems. It returns nil when there is no tile folder.
+func newTileCheck(dir string) (*tileCheck, []Problem) {
+	root := filepath.Join(dir, export.TileDir)
+	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	tc := &tileCheck{dir: dir, onDisk: map[tiles.Tile][]int{}, done: map[tiles.Tile]bool{}}
+	var ps []Problem
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		t, err := tiles.ParsePath(filepath.ToSlash(rel))
+		if err != nil || !e.Type().IsRegular() {
+			ps = append(ps, problem(KindName, 0, "unexpected file %q in %s", rel, export.TileDir))
+			return nil
+		}
+		tc.onDisk[key(t)] = append(tc.onDisk[key(t)], t.Width)
+		return nil
+	})
+	if err != nil {
+		ps = append(ps, problem(KindIO, 0, "%v", err))
+	}
+	for k := range tc.onDisk {
+		slices.Sort(tc.onDisk[k])
+	}
+	return tc, ps
+}
+
+// read returns a tile of the export's tree at t.Width, from the widest
+// file of that tile.
+func (tc *tileCheck) read(t tiles.Tile) ([]byte, error) {
+	ws := tc.onDisk[key(t)]
+	if len(ws) == 0 || ws[len(ws)-1] < t.Width {
+		return nil, fmt.Errorf("%s is missing", t)
+	}
+	w := ws[len(ws)-1]
+	data, err := os.ReadFile(export.TilePath(tc.dir, tiles.Tile{Level: t.Level, Index: t.Index, Width: w}))
+	if err != nil {
+		return nil, err
+	}
+	return prefix(t, data)
+}
+
+// prefix cuts a tile's content to t.Width hashes or entries.
+func prefix(t tiles.Tile, data []byte) ([]byte, error) {
+	if t.Entries() {
+		n, off := 0, 0
+		for ; n < t.Width && off+2 <= len(data); n++ {
+			off += 2 + (int(data[off])<<8 | int(data[off+1]))
+		}
+		if n < t.Width || off > len(data) {
+			return nil, fmt.Errorf("%s: %w", t, tiles.ErrBundle)
+		}
+		return data[:off], nil
+	}
+	if n := t.Width * merkle.HashSize; len(data) >= n {
+		return data[:n], nil
+	}
+	return nil, fmt.Errorf("%s: %w", t, tiles.ErrTileData)
+}
+
+// leafOnDisk returns the published level-0 hash at ledger index i.
+func (tc *tileCheck) leafOnDisk(i uint64) (merkle.Hash, bool) {
+	t := tiles.Tile{Level: 0, Index: i / tiles.Width}
+	if tc.cacheHs == nil || tc.cache != t {
+		ws := tc.onDisk[t]
+		if len(ws) == 0 {
+			return merkle.Hash{}, false
+		}
+		t.Width = ws[len(ws)-1]
+		data, err := tc.read(t)
+		hs, perr := tiles.ParseTile(t, data)
+		if err != nil || perr != nil {
+			return merkle.Hash{}, false
+		}
+		t.Width = 0
+		tc.cache, tc.cacheHs = t, hs
+	}
+	if j := int(i % tiles.Width); j < len(tc.cacheHs) {
+		return tc.cacheHs[j], true
+	}
+	return merkle.Hash{}, false
+}
+
+// modified returns the first index of leaves, which start at ledger
+// index first, whose hash differs from the published level-0 tile.
+func (tc *tileCheck) modified(first uint64, leaves []merkle.Hash) (uint64, bool) {
+	for i, h := range leaves {
+		if got, ok := tc.leafOnDisk(first + uint64(i)); ok && got != h {
+			return first + uint64(i), true
+		}
+	}
+	return 0, false
+}
+
+// add appends one file's leaves and compares every tile that became full.
+func (tc *tileCheck) add(seq, first uint64, leaves []merkle.Hash, entries [][]byte) []Problem {
+	if tc.broken || first != tc.b.Size() {
+		tc.broken = true
+		return nil
+	}
+	var ps []Problem
+	for _, f := range tc.b.Append(leaves, entries) {
+		if f.Tile.Full() {
+			ps = append(ps, tc.compare(seq, f)...)
+		}
+	}
+	return ps
+}
+
+// compare checks every file of f's tile against f, the tile rebuilt from
+// the batches: the version of f's width must exist, narrower ones must be
+// its prefixes, wider ones must not exist.
+func (tc *tileCheck) compare(seq uint64, f tiles.File) []Problem {
+	k := key(f.Tile)
+	tc.done[k] = true
+	ws := tc.onDisk[k]
+	kind := KindTile
+	if f.Tile.Entries() {
+		kind = KindBundle
+	}
+	if !slices.Contains(ws, f.Tile.Width) {
+		return []Problem{problem(KindTileMissing, seq, "%s is missing", f.Tile)}
+	}
+	var ps []Problem
+	for _, w := range ws {
+		t := tiles.Tile{Level: f.Tile.Level, Index: f.Tile.Index, Width: w}
+		if w > f.Tile.Width {
+			ps = append(ps, problem(kind, seq, "%s lies beyond the ledger's end at %d", t, tc.b.Size()))
+			continue
+		}
+		data, err := os.ReadFile(export.TilePath(tc.dir, t))
+		if err != nil {
+			ps = append(ps, problem(KindIO, seq, "%v", err))
+			continue
+		}
+		want, _ := prefix(t, f.Data)
+		if !bytes.Equal(data, want) {
+			ps = append(ps, problem(kind, seq, "%s differs from the one rebuilt from the batches%s",
+				t, firstDiff(t, data, want)))
+		}
+	}
+	return ps
+}
+
+// firstDiff names the first differing hash of two level tiles.
+func firstDiff(t tiles.Tile, got, want []byte) string {
+	if t.Entries() || len(got) != len(want) {
+		return ""
+	}
+	for i := 0; i < len(got); i += merkle.HashSize {
+		if !bytes.Equal(got[i:i+merkle.HashSize], want[i:i+merkle.HashSize]) {
+			return fmt.Sprintf(" at hash %d", i/merkle.HashSize)
+		}
+	}
+	return ""
+}
+
+// finish compares the right edge, reports tiles beyond the tree and
+// recomputes the root at size from the tiles alone.
+func (tc *tileCheck) finish(seq, size uint64, root merkle.Hash) []Problem {
+	if tc.broken || tc.b.Size() != size {
+		return nil
+	}
+	var ps []Problem
+	for _, f := range tc.b.Edge() {
+		ps = append(ps, tc.compare(seq, f)...)
+	}
+	var extra []tiles.Tile
+	for k := range tc.onDisk {
+		if !tc.done[k] {
+			extra = append(extra, k)
+		}
+	}
+	slices.SortFunc(extra, func(a, b tiles.Tile) int { return strings.Compare(a.Path(), b.Path()) })
+	for _, k := range extra {
+		ws := tc.onDisk[k]
+		k.Width = ws[len(ws)-1]
+		ps = append(ps, problem(KindTile, seq, "%s lies beyond the ledger's end at %d", k, size))
+	}
+	got, err := tiles.RootFromTiles(size, tc.read)
+	switch {
+	case err != nil:
+		ps = append(ps, problem(KindTileRoot, seq, "root at size %d cannot be computed from the tiles: %v", size, err))
+	case got != root:
+		ps = append(ps, problem(KindTileRoot, seq, "root from the tiles %s differs from the last checkpoint's %s at size %d",
+			got, root, size))
+	}
+	return ps
+}
