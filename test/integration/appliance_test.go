@@ -38,9 +38,7 @@ func TestApplianceEndToEnd(t *testing.T) {
 
 	in, err := appliance.LoadInput(data, 1500)
 	must(t, err)
-	a, err := appliance.Start(ctx, appliance.Options{Bin: bins(t), State: t.TempDir(), Data: data, Config: cfg})
-	must(t, err)
-	defer a.Stop()
+	a := startAppliance(ctx, t, appliance.Options{Bin: bins(t), State: t.TempDir(), Data: data, Config: cfg})
 
 	var tally appliance.Tally
 	must(t, a.Replay(ctx, in, &tally))

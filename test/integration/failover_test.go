@@ -26,9 +26,7 @@ func TestApplianceSurvivesLeaderCrash(t *testing.T) {
 
 	in, err := appliance.LoadInput(data, 3000)
 	must(t, err)
-	a, err := appliance.Start(ctx, appliance.Options{Bin: bins(t), State: t.TempDir(), Data: data, Config: cfg})
-	must(t, err)
-	defer a.Stop()
+	a := startAppliance(ctx, t, appliance.Options{Bin: bins(t), State: t.TempDir(), Data: data, Config: cfg})
 
 	// First half, then the crash, then the rest.
 	half := &appliance.Input{Orders: in.Orders, Payments: in.Payments[:len(in.Payments)/2]}

@@ -6,12 +6,16 @@
 package integration
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
+
+	"bastion/test/appliance"
 )
 
 var (
@@ -73,4 +77,35 @@ func dataDir(t *testing.T) string {
 		t.Skipf("input data missing at %s (set BASTION_DATA); skipping", d)
 	}
 	return d
+}
+
+// startAppliance starts the appliance for a test and stops it at the end;
+// when the test failed, the last lines of every process's log are written
+// to the test output first, so a failure in CI can be read without the
+// state folder.
+func startAppliance(ctx context.Context, t *testing.T, opts appliance.Options) *appliance.Appliance {
+	t.Helper()
+	a, err := appliance.Start(ctx, opts)
+	must(t, err)
+	t.Cleanup(func() {
+		a.Stop()
+		if t.Failed() {
+			dumpLogs(t, a.Layout.LogDir(), 40)
+		}
+	})
+	return a
+}
+
+// dumpLogs logs the last n lines of each log file in dir.
+func dumpLogs(t *testing.T, dir string, n int) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		lines = lines[max(0, len(lines)-n):]
+		t.Logf("--- last %d lines of %s ---\n%s", len(lines), filepath.Base(f), strings.Join(lines, "\n"))
+	}
 }
