@@ -80,7 +80,9 @@ func (a *Appliance) start(ctx context.Context) error {
 	if st, err := os.Stat(filepath.Join(a.opts.Data, "sec_form4")); err == nil && st.IsDir() {
 		l.Form4Dir = filepath.Join(a.opts.Data, "sec_form4")
 	}
-	for _, d := range []string{l.LogDir(), l.GuardDir(), l.ReportsDir()} {
+	// The export folder exists before the guard or the portal starts: the
+	// portal refuses to start without it.
+	for _, d := range []string{l.LogDir(), l.GuardDir(), l.ExportDir(), l.ReportsDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return err
 		}
