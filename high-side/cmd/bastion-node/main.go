@@ -13,20 +13,27 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"bastion/shared/cli"
 )
 
 func main() {
+	os.Exit(cli.Execute(context.Background(), command(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// command is the bastion-node command line.
+func command() *cobra.Command {
 	var nodeCfg, servicesCfg, level, profile string
 	cmd := &cobra.Command{
-		Use:           "bastion-node --config node.toml --services services.toml",
-		Short:         "Run one high-side node",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "bastion-node --config node.toml --services services.toml",
+		Short: "Run one high-side node",
+		Long: "Run one high-side node.\n\n" +
+			"Exit codes: 0 stopped cleanly, 1 failed, 2 usage error.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := newLogger(level)
 			if err != nil {
-				return err
+				return cli.Usage(err)
 			}
 			tuneGC()
 			stopProfile, err := startProfile(profile)
@@ -46,16 +53,13 @@ func main() {
 		"write a CPU profile to this file, or into this directory, until shutdown (default $BASTION_CPUPROFILE)")
 	_ = cmd.MarkFlagRequired("config")
 	_ = cmd.MarkFlagRequired("services")
-	if err := cmd.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "bastion-node:", err)
-		os.Exit(1)
-	}
+	return cmd
 }
 
 func newLogger(level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("unknown log level %q", level)
+		return nil, fmt.Errorf("bad --log-level %q: want debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
 }

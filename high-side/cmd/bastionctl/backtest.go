@@ -27,6 +27,9 @@ func init() {
 			"the surveillance rules on (monitor.SurveillanceConfig).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if data == "" {
+				data = replay.DataDir()
+			}
 			cfg := monitor.SurveillanceConfig()
 			if pack != "" {
 				var err error
@@ -47,7 +50,7 @@ func init() {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&data, "data", replay.DataDir(), "data folder (default $BASTION_DATA or ../shared/data)")
+	cmd.Flags().StringVar(&data, "data", "", "data folder (default $BASTION_DATA or ../shared/data)")
 	cmd.Flags().StringVar(&pack, "pack", "", "rule pack TOML (default: built-in pack with surveillance rules on)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	root.AddCommand(cmd)

@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -70,8 +72,15 @@ func printKeys(w io.Writer, keys []keyInfo, tokens []tokenInfo, asJSON bool) err
 	return nil
 }
 
-// readKeys parses every DIR/keys/*.pub file.
+// readKeys parses every DIR/keys/*.pub file. It fails naming dir when
+// dir does not exist, and DIR/keys when that holds no public key.
 func readKeys(dir string) ([]keyInfo, error) {
+	if _, err := os.Stat(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("ceremony directory %s does not exist", dir)
+		}
+		return nil, fmt.Errorf("failed to open ceremony directory: %w", err)
+	}
 	files, err := filepath.Glob(filepath.Join(dir, "keys", "*.pub"))
 	if err != nil {
 		return nil, err

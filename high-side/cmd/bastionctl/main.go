@@ -1,19 +1,26 @@
 // Command bastionctl is the high side's operator tool. Each subcommand lives
 // in its own file and registers itself on the root command.
+//
+// Exit codes: 0 success, 1 failure, 2 usage error. Errors go to stderr as
+// one "bastionctl: message" line; results go to stdout.
 package main
 
 import (
-	"fmt"
+	"context"
+	"io"
 	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"bastion/shared/cli"
 )
 
 // root is the command tree; subcommand files add to it in init.
 var root = &cobra.Command{
 	Use:           "bastionctl",
 	Short:         "Operate a Bastion high side",
+	Long:          "Operate a Bastion high side.\n\nExit codes: 0 success, 1 failure, 2 usage error.",
 	SilenceUsage:  true,
 	SilenceErrors: true,
 }
@@ -22,8 +29,10 @@ var root = &cobra.Command{
 var logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 func main() {
-	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "bastionctl:", err)
-		os.Exit(1)
-	}
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// execute runs the command line and returns the exit code.
+func execute(args []string, stdout, stderr io.Writer) int {
+	return cli.Execute(context.Background(), root, args, stdout, stderr)
 }

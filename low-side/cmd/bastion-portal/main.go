@@ -29,6 +29,16 @@
 // interval. The guard log is read incrementally on every request that
 // shows it, and the guard log page asks for new rows every second, so a
 // rejection shows within about one second of being written.
+//
+// The export directory must exist: the portal refuses to start without
+// it, naming the path. The guard log may not exist yet (the guard creates
+// it when it first starts, possibly after the portal): the portal warns
+// and shows the log once it appears; a guard log path that exists but is
+// not a regular file is refused.
+//
+// Errors go to stderr as one "bastion-portal: message" line; runtime
+// events are log lines. Exit codes: 0 stopped cleanly, 1 failure, 2 usage
+// error (unknown flag, missing or invalid flag value, wrong arguments).
 package main
 
 import (
@@ -50,6 +60,7 @@ import (
 	"bastion/low-side/portal/guardlog"
 	"bastion/low-side/report"
 	"bastion/low-side/verify"
+	"bastion/shared/cli"
 )
 
 // options are the command-line flags.
@@ -65,19 +76,18 @@ type options struct {
 }
 
 func main() {
-	if err := command().Execute(); err != nil {
-		os.Exit(1)
-	}
+	os.Exit(cli.Execute(context.Background(), command(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func command() *cobra.Command {
 	var o options
 	cmd := &cobra.Command{
-		Use:           "bastion-portal",
-		Short:         "Serve the low-side portal and write the daily reports",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: false,
+		Use:   "bastion-portal",
+		Short: "Serve the low-side portal and write the daily reports",
+		Long: "Serve the low-side portal and write the daily reports.\n\n" +
+			"The export directory must exist; the guard log may not exist yet (the guard creates it).\n" +
+			"Exit codes: 0 stopped cleanly, 1 failure, 2 usage error.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -85,8 +95,8 @@ func command() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.export, "export", "", "guard export directory (required)")
-	f.StringVar(&o.guardLog, "guard-log", "", "guard log file (required)")
+	f.StringVar(&o.export, "export", "", "guard export directory, must exist (required)")
+	f.StringVar(&o.guardLog, "guard-log", "", "guard log file; may not exist yet, the guard creates it (required)")
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8443", "loopback address to serve on")
 	f.StringVar(&o.reportsDir, "reports-dir", "", "directory the daily reports are written to (required)")
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "folder of signed report bundles to list and serve (bastion-report bundle --out)")
@@ -112,6 +122,9 @@ func command() *cobra.Command {
 // until ctx is done.
 func run(ctx context.Context, o options, log *slog.Logger) error {
 	if err := checkListen(o); err != nil {
+		return cli.Usage(err)
+	}
+	if err := checkInputs(o, log); err != nil {
 		return err
 	}
 	accessFile, err := openAccessLog(o)
@@ -166,7 +179,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 func checkpointVerifier(keyFile string, transitions []string) (func([]byte) error, error) {
 	if keyFile == "" {
 		if len(transitions) > 0 {
-			return nil, errors.New("--transition needs --high-side-key")
+			return nil, cli.Usage(errors.New("--transition needs --high-side-key"))
 		}
 		return nil, nil
 	}

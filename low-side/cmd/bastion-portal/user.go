@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"bastion/low-side/portal/login"
+	"bastion/shared/cli"
 )
 
 // userCommand is "bastion-portal user": managing the users file.
@@ -29,10 +30,10 @@ func userAddCommand() *cobra.Command {
 		Use:   "add",
 		Short: "Add a user: print their TOTP URI and one-time security key registration link",
 		Long: "Add a user to the users file (created with mode 0600 if missing) and print,\n" +
-			"one per line: totp_uri, registration_link, registration_token, expires.\n" +
+			"one per line as key: value, in this order: user, role, totp_uri,\n" +
+			"registration_link, registration_token, expires (RFC 3339).\n" +
 			"The output holds secrets: hand it to the user over a trusted channel only.",
-		Args:         cobra.NoArgs,
-		SilenceUsage: true,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return addUser(cmd.OutOrStdout(), o, time.Now())
 		},
@@ -53,10 +54,10 @@ func userAddCommand() *cobra.Command {
 func addUser(out io.Writer, o userAddOptions, now time.Time) error {
 	role, err := login.ParseRole(o.role)
 	if err != nil {
-		return fmt.Errorf("bad --role: %w", err)
+		return cli.Usagef("bad --role: %w", err)
 	}
 	if o.valid <= 0 {
-		return fmt.Errorf("bad --valid %v: want a positive duration", o.valid)
+		return cli.Usagef("bad --valid %v: want a positive duration", o.valid)
 	}
 	inv, err := login.AddUser(o.users, o.name, role, o.origin, o.valid, now)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"bastion/low-side/report"
 	"bastion/low-side/verify"
 	"bastion/shared/batch"
+	"bastion/shared/cli"
 )
 
 // bundleOptions are the flags of "bundle".
@@ -76,7 +77,7 @@ func makeBundles(stdout io.Writer, log *slog.Logger, o bundleOptions, explicit b
 	}
 	key, err := bundle.LoadKey(o.key)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	opt.CAT.FDIDKey = key.FDIDKey()
 	day, err := report.CollectDay(report.ExportDir{Root: o.export, Parse: parseBatch}, o.date)
@@ -119,7 +120,7 @@ func parseKinds(names []string) ([]report.Kind, error) {
 	for _, n := range names {
 		k, err := report.ParseKind(n)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, cli.Usage(err)
 		}
 		out = append(out, k)
 	}
@@ -140,15 +141,15 @@ func contains(ks []report.Kind, k report.Kind) bool {
 func selfCheck(o bundleOptions) (report.SelfCheck, error) {
 	path, err := highSideKeyFile(o)
 	if err != nil {
-		return report.SelfCheck{}, usageError{err}
+		return report.SelfCheck{}, cli.Usage(err)
 	}
 	text, err := os.ReadFile(path)
 	if err != nil {
-		return report.SelfCheck{}, usageError{fmt.Errorf("failed to read high side key: %w", err)}
+		return report.SelfCheck{}, cli.Usage(fmt.Errorf("failed to read high side key: %w", err))
 	}
 	key, err := verify.ParseKey(text)
 	if err != nil {
-		return report.SelfCheck{}, usageError{err}
+		return report.SelfCheck{}, cli.Usage(err)
 	}
 	rep, err := verify.Archive(o.export, key, batch.Limits{})
 	if err != nil {

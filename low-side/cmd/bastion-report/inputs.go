@@ -10,6 +10,7 @@ import (
 
 	"bastion/low-side/portal/guardlog"
 	"bastion/low-side/report"
+	"bastion/shared/cli"
 )
 
 // needs names the flag each report kind cannot be made without.
@@ -31,7 +32,7 @@ func selectKinds(o bundleOptions, explicit bool, log *slog.Logger) ([]report.Kin
 		case !ok || given[flag]:
 			out = append(out, k)
 		case explicit:
-			return nil, usageError{fmt.Errorf("report kind %s needs %s", k, flag)}
+			return nil, cli.Usage(fmt.Errorf("report kind %s needs %s", k, flag))
 		default:
 			log.Warn("report kind skipped", slog.String("kind", string(k)), slog.String("missing", flag))
 		}
@@ -44,7 +45,7 @@ func loadInputs(o bundleOptions, opt *report.Options) error {
 	var err error
 	if o.capital != "" {
 		if opt.Capital, err = report.LoadCapital(o.capital); err != nil {
-			return usageError{err}
+			return cli.Usage(err)
 		}
 	}
 	if o.guardLog != "" {

@@ -6,13 +6,14 @@ import (
 	"os"
 
 	"bastion/low-side/bundle"
+	"bastion/shared/cli"
 )
 
 // keygen writes a fresh key pair; it never replaces an existing file.
 func keygen(stdout io.Writer, keyFile, pubFile, name string) error {
 	k, err := bundle.GenerateKey(name)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	if _, err := os.Stat(pubFile); err == nil {
 		return fmt.Errorf("failed to create %s: file exists", pubFile)

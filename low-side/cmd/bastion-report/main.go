@@ -19,39 +19,28 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"io"
 	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"bastion/shared/cli"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// usageError marks an error in the command line.
-type usageError struct{ error }
-
 // run executes the command line and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	root := &cobra.Command{Use: "bastion-report", Short: "Make signed regulatory report bundles",
-		SilenceUsage: true, SilenceErrors: true}
+		Long: "Make signed regulatory report bundles.\n\n" +
+			"Exit codes: 0 every bundle written, 1 a bundle failed, 2 usage error."}
 	root.AddCommand(bundleCommand(stdout, log), keygenCommand(stdout))
-	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.Execute()
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintln(stderr, "bastion-report:", err)
-	if _, ok := err.(usageError); ok {
-		return 2
-	}
-	return 1
+	return cli.Execute(context.Background(), root, args, stdout, stderr)
 }
 
 func keygenCommand(stdout io.Writer) *cobra.Command {

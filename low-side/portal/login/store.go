@@ -175,18 +175,60 @@ func WriteUsers(path string, f *UsersFile) error {
 	return nil
 }
 
-// withFileLock runs fn holding an exclusive flock(2) on path+".lock".
+// withFileLock runs fn holding an exclusive flock(2) on path+".lock". A
+// lock file this call created is removed again when fn fails, so that a
+// refused change leaves nothing behind; a locker that finds its lock file
+// removed while it waited opens the new one.
 func withFileLock(path string, fn func() error) error {
-	lf, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	lockPath := path + ".lock"
+	for {
+		lf, created, err := openLockFile(lockPath)
+		if err != nil {
+			return fmt.Errorf("failed to lock users file: %w", err)
+		}
+		if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+			lf.Close()
+			return fmt.Errorf("failed to lock users file: %w", err)
+		}
+		if !stillLinked(lf, lockPath) {
+			lf.Close() // closing releases the lock
+			continue
+		}
+		err = fn()
+		if err != nil && created {
+			os.Remove(lockPath)
+		}
+		lf.Close()
+		return err
+	}
+}
+
+// openLockFile opens the lock file at path, creating it mode 0600 if
+// missing, and reports whether it created it.
+func openLockFile(path string) (*os.File, bool, error) {
+	for {
+		lf, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+		if err == nil {
+			return lf, true, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, false, err
+		}
+		lf, err = os.OpenFile(path, os.O_RDWR, 0)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return lf, false, err
+		}
+	}
+}
+
+// stillLinked reports whether the open file f is the file at path.
+func stillLinked(f *os.File, path string) bool {
+	held, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("failed to lock users file: %w", err)
+		return false
 	}
-	defer lf.Close()
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("failed to lock users file: %w", err)
-	}
-	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
-	return fn()
+	now, err := os.Stat(path)
+	return err == nil && os.SameFile(held, now)
 }
 
 // EditUsers locks the users file at path, reads it (a missing file reads

@@ -4,6 +4,10 @@
 // built-in generator), shows progress, prints the portal's address and
 // stays up until interrupted; with --once it stops when everything
 // replayed has crossed and been accepted, writing STATE/summary.json.
+//
+// Progress lines on stderr start "bastion: "; an error ends the run with
+// one "bastion-appliance: message" line. Exit codes: 0 success, 1
+// failure, 2 usage error.
 package main
 
 import (
@@ -20,12 +24,18 @@ import (
 
 	firmwareconfig "bastion/firmware-config"
 	"bastion/high-side/replay"
+	"bastion/shared/cli"
 	"bastion/test/appliance"
 
 	"github.com/spf13/cobra"
 )
 
 func main() {
+	os.Exit(cli.Execute(context.Background(), command(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// command is the bastion-appliance command line.
+func command() *cobra.Command {
 	var o struct {
 		bin, state, config, data string
 		once                     bool
@@ -33,11 +43,11 @@ func main() {
 		timeout                  time.Duration
 	}
 	cmd := &cobra.Command{
-		Use:           "bastion-appliance",
-		Short:         "Run the whole Bastion appliance on this machine",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "bastion-appliance",
+		Short: "Run the whole Bastion appliance on this machine",
+		Long: "Run the whole Bastion appliance on this machine.\n\n" +
+			"Exit codes: 0 success, 1 failure, 2 usage error.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(o.config)
 			if err != nil {
@@ -63,10 +73,7 @@ func main() {
 	f.BoolVar(&o.once, "once", false, "stop once everything replayed has crossed; write STATE/summary.json")
 	f.IntVar(&o.limit, "limit", 0, "replay at most this many entries of each source (0: all)")
 	f.DurationVar(&o.timeout, "timeout", 15*time.Minute, "longest wait for everything to cross")
-	if err := cmd.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "bastion:", err)
-		os.Exit(1)
-	}
+	return cmd
 }
 
 func loadConfig(path string) (*firmwareconfig.Appliance, error) {

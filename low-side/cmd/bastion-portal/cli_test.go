@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"bastion/shared/cli"
+)
+
+// TestCommandLineErrors runs the command in-process: usage errors exit 2
+// and start-up failures 1, each with one "bastion-portal: message" line;
+// a refused start writes nothing.
+func TestCommandLineErrors(t *testing.T) {
+	dir := t.TempDir()
+	export := filepath.Join(dir, "export")
+	if err := os.Mkdir(export, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	reports := filepath.Join(dir, "reports")
+	logDir := filepath.Join(dir, "guard.log")
+	if err := os.Mkdir(logDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	base := func(exp, guardLog string, more ...string) []string {
+		return append([]string{"--export", exp, "--guard-log", guardLog, "--reports-dir", reports}, more...)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown flag", []string{"--bogus"}, cli.ExitUsage, "bastion-portal: unknown flag: --bogus\n"},
+		{"missing flags", nil, cli.ExitUsage,
+			"bastion-portal: required flag(s) \"export\", \"guard-log\", \"reports-dir\" not set\n"},
+		{"invalid value", base(export, "g", "--poll", "often"), cli.ExitUsage,
+			"bastion-portal: invalid argument \"often\" for \"--poll\" flag: time: invalid duration \"often\"\n"},
+		{"listen", base(export, "g", "--listen", "0.0.0.0:8443"), cli.ExitUsage,
+			"bastion-portal: bad --listen \"0.0.0.0:8443\": serving without login and TLS is allowed on loopback only\n"},
+		{"user add unknown flag", []string{"user", "add", "--bogus"}, cli.ExitUsage,
+			"bastion-portal: unknown flag: --bogus\n"},
+		{"user add role", []string{"user", "add", "--users", filepath.Join(dir, "u"), "--name", "a", "--role", "boss"},
+			cli.ExitUsage, "bastion-portal: bad --role: "},
+		{"missing export", base("/nonexistent", "/nonexistent"), cli.ExitFailure,
+			"bastion-portal: export directory /nonexistent does not exist\n"},
+		{"guard log not a file", base(export, logDir), cli.ExitFailure,
+			"bastion-portal: guard log " + logDir + " is not a regular file\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := listDir(t, dir)
+			var out, errb bytes.Buffer
+			code := cli.Execute(context.Background(), command(), tc.args, &out, &errb)
+			if code != tc.code || !strings.HasPrefix(errb.String(), tc.want) ||
+				strings.Count(errb.String(), "\n") != 1 || out.Len() != 0 {
+				t.Errorf("got exit %d, stdout %q, stderr %q; want exit %d, no stdout, one line starting %q",
+					code, out.String(), errb.String(), tc.code, tc.want)
+			}
+			if diff := cmp.Diff(before, listDir(t, dir)); diff != "" {
+				t.Errorf("refused command changed the directory (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestUserAddHelpListsOutput holds the help of "user add" to the keys
+// addUser prints.
+func TestUserAddHelpListsOutput(t *testing.T) {
+	var out bytes.Buffer
+	o := userAddOptions{users: filepath.Join(t.TempDir(), "users.toml"), name: "rita", role: "regulator",
+		origin: "http://localhost:8443", valid: time.Hour}
+	if err := addUser(&out, o, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var printed []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		key, _, _ := strings.Cut(line, ": ")
+		printed = append(printed, key)
+	}
+	help := strings.ReplaceAll(userAddCommand().Long, "\n", " ")
+	_, list, _ := strings.Cut(help, "in this order: ")
+	list, _, _ = strings.Cut(list, " (")
+	if diff := cmp.Diff(printed, strings.Split(list, ", ")); diff != "" {
+		t.Errorf("keys printed (-) and listed in the help (+) differ:\n%s", diff)
+	}
+}
+
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"bastion/shared/cli"
+)
+
+// TestCommandLineErrors runs the command in-process: usage errors exit 2,
+// start-up failures 1, each with one "bastion-appliance: message" line.
+func TestCommandLineErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown flag", []string{"--bogus"}, cli.ExitUsage, "bastion-appliance: unknown flag: --bogus\n"},
+		{"invalid value", []string{"--limit", "many"}, cli.ExitUsage,
+			"bastion-appliance: invalid argument \"many\" for \"--limit\" flag"},
+		{"argument", []string{"x"}, cli.ExitUsage, "bastion-appliance: unknown command \"x\" for \"bastion-appliance\"\n"},
+		{"missing config", []string{"--config", "/nonexistent/appliance.toml"}, cli.ExitFailure,
+			"bastion-appliance: "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := cli.Execute(context.Background(), command(), tc.args, &out, &errb)
+			if code != tc.code || !strings.HasPrefix(errb.String(), tc.want) ||
+				strings.Count(errb.String(), "\n") != 1 || out.Len() != 0 {
+				t.Errorf("got exit %d, stdout %q, stderr %q; want exit %d, no stdout, one line starting %q",
+					code, out.String(), errb.String(), tc.code, tc.want)
+			}
+		})
+	}
+}
