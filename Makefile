@@ -20,6 +20,7 @@ all: build
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -trimpath -o $(BIN)/ $(CMDS)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/bastion-verify ./low-side/cmd/bastion-verify
 
 ## run: the whole appliance on loopback (ONCE=1 STATE=DIR to stop after the replay)
 run:
