@@ -6,12 +6,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"bastion/guard/guardtest"
 	"bastion/shared/checkpoint"
 	"bastion/shared/entry"
+	"bastion/shared/merkle"
 )
 
 // TestTrustRequiresCosignatureQuorum: with cosigner keys configured, a
@@ -71,5 +73,44 @@ func TestTrustRequiresCosignatureQuorum(t *testing.T) {
 	}
 	if err := tr.LoadCosigners(files[:1], 2); err == nil {
 		t.Error("a quorum larger than the keys was accepted")
+	}
+}
+
+// TestForkAlarmKeepsEvidence: a batch whose signed checkpoint has the size
+// of the last accepted one but another root is rejected with the fork
+// alarm, and both notes are kept in the state folder.
+func TestForkAlarmKeepsEvidence(t *testing.T) {
+	r := newRig(t)
+	r.orders(2)
+	seq, raw := r.hs.Next(t)
+	r.submit(seq, raw, Accepted)
+	// The accepted note's text (its signatures are randomised: a second
+	// signing differs).
+	an, err := checkpoint.ParseNote(r.hs.Note(t, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := an.Text
+
+	r.orders(1)
+	b := r.hs.Batch(t)
+	forked := checkpoint.Checkpoint{Origin: checkpoint.OriginFor(testLink), Size: 2, Root: merkle.LeafHash([]byte("other history"))}
+	note, err := checkpoint.Sign(forked, r.hs.NoteKey, r.hs.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Prev = note
+	r.submit(b.Seq, r.hs.Sign(t, b), Rejected)
+
+	files, _ := filepath.Glob(filepath.Join(r.cfg.StateDir, "evidence", "fork-2-*.txt"))
+	if len(files) != 1 {
+		t.Fatalf("%d evidence files, want 1", len(files))
+	}
+	body, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body), string(accepted)) || !strings.Contains(string(body), string(note)) {
+		t.Errorf("evidence does not hold both checkpoints:\n%s", body)
 	}
 }

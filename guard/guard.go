@@ -89,7 +89,7 @@ func (g *Guard) open(cfg *Config, release entry.Label, sc *scan.Scanner) error {
 	}
 	g.pipe, err = NewPipeline(PipelineConfig{Link: cfg.Link, Trust: g.trust, Release: release,
 		Scanner: sc, Limits: cfg.Limits, Archive: g.arch, Export: g.dir, Log: g.log,
-		Logger: g.logger, Metrics: g.metrics})
+		Logger: g.logger, Metrics: g.metrics, EvidenceDir: filepath.Join(cfg.StateDir, "evidence")})
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,9 @@ type PipelineConfig struct {
 	Log     *auditlog.Log    // guard log
 	Logger  *slog.Logger     // lifecycle and failures; nil: silent
 	Metrics *Metrics         // nil: none
+	// EvidenceDir receives the two conflicting checkpoints of every fork
+	// alarm; empty: the alarm is logged and the batch rejected only.
+	EvidenceDir string
 }
 
 // Pipeline runs batches through the guard's nine stages in order, writes
@@ -117,7 +120,7 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 		&limitsStage{link: cfg.Link, maxBytes: lim.MaxBatchBytes, maxItems: lim.MaxItems, limits: bl},
 		&signatureStage{key: cfg.Trust.Key, ring: cfg.Trust.batchRing(), limits: bl},
 		&sequenceStage{led: led, arch: cfg.Archive},
-		&checkpointStage{led: led, trust: cfg.Trust},
+		&checkpointStage{led: led, trust: cfg.Trust, evidence: cfg.EvidenceDir, logger: orDiscard(cfg.Logger)},
 		&leavesStage{led: led},
 		&schemaStage{release: cfg.Release},
 		&scanStage{scanner: cfg.Scanner},

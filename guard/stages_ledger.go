@@ -2,8 +2,14 @@ package guard
 
 import (
 	"bytes"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
 
 	"bastion/guard/archive"
+	"bastion/shared/batch"
 	"bastion/shared/checkpoint"
 	"bastion/shared/merkle"
 )
@@ -96,8 +102,10 @@ func (s *sequenceStage) repeat(c *candidate) verdict {
 // key, requires Prev to be the last accepted checkpoint and verifies the
 // consistency proof between them (RFC 6962 §2.1.2; RFC 9162 §2.1.4.2).
 type checkpointStage struct {
-	led   *ledger
-	trust *Trust
+	led      *ledger
+	trust    *Trust
+	evidence string // folder for fork evidence; empty: none kept
+	logger   *slog.Logger
 }
 
 func (s *checkpointStage) name() string { return StageCheckpoint }
@@ -113,6 +121,9 @@ func (s *checkpointStage) check(c *candidate) verdict {
 		return reject("previous checkpoint: %v", err)
 	}
 	want := s.led.prev
+	if v, forked := s.fork(b, prev, next, want); forked {
+		return v
+	}
 	switch {
 	case prev.Size != want.Size || prev.Root != want.Root:
 		return reject("previous checkpoint (size %d) is not the last accepted one (size %d)",
@@ -183,4 +194,67 @@ func (s *leavesStage) check(c *candidate) verdict {
 	}
 	c.leaves, c.tree = leaves, tree
 	return pass("root recomputed from %d entries and %d leaf hashes", full, len(leaves)-full)
+}
+
+// fork raises the fork alarm when the batch carries a validly signed
+// checkpoint of the size of the last accepted one but another root: two
+// signed checkpoints of one size that disagree. Both notes are kept as
+// evidence and the batch is rejected.
+func (s *checkpointStage) fork(b *batch.Batch, prev, next, want checkpoint.Checkpoint) (verdict, bool) {
+	var note []byte
+	switch {
+	case len(b.Prev) > 0 && prev.Size == want.Size && prev.Root != want.Root:
+		note = b.Prev
+	case next.Size == want.Size && next.Root != want.Root:
+		note = b.Checkpoint
+	default:
+		return verdict{}, false
+	}
+	path, err := keepForkEvidence(s.evidence, s.led.head.Checkpoint, note, want.Size)
+	if err != nil {
+		s.logger.Error("failed to keep fork evidence", slog.Any("error", err))
+	}
+	s.logger.Error("fork alarm", slog.Uint64("size", want.Size), slog.String("accepted_root", want.Root.String()),
+		slog.String("evidence", path))
+	return reject("fork alarm: a signed checkpoint of size %d with root %s contradicts the accepted root %s (evidence %s)",
+		want.Size, rootOf(note), want.Root, path), true
+}
+
+// rootOf returns the root a note states, for messages.
+func rootOf(note []byte) string {
+	n, err := checkpoint.ParseNote(note)
+	if err != nil {
+		return "?"
+	}
+	c, err := checkpoint.Parse(n.Text)
+	if err != nil {
+		return "?"
+	}
+	return c.Root.String()
+}
+
+// keepForkEvidence writes the accepted and the contradicting checkpoint
+// notes to dir/fork-<size>-<time>.txt, synced, and returns its path.
+func keepForkEvidence(dir string, accepted, other []byte, size uint64) (string, error) {
+	if dir == "" {
+		return "", nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("fork-%d-%d.txt", size, time.Now().UnixNano()))
+	body := fmt.Sprintf("fork alarm: two signed checkpoints of size %d\n\n-- accepted --\n%s\n-- contradicting --\n%s", size, accepted, other)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.WriteString(body); err != nil {
+		f.Close()
+		return path, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return path, err
+	}
+	return path, f.Close()
 }

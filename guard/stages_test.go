@@ -51,7 +51,7 @@ func TestStageVerdicts(t *testing.T) {
 			}
 			b.Prev = note
 			return 2, r.hs.Sign(r.t, b)
-		}, StageCheckpoint, "is not the last accepted one"},
+		}, StageCheckpoint, "fork alarm: a signed checkpoint of size 2 with root " + merkle.LeafHash([]byte("fork")).String()},
 		{"new checkpoint signed by another key", func(r *rig, b *batch.Batch) (uint64, []byte) {
 			for other.Size() < 5 {
 				other.Append(r.t, guardtest.Order(r.t, int(other.Size()), r.releasable()))
