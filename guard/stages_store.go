@@ -83,7 +83,7 @@ func (s *publishStage) checkAll(cs []*candidate) []verdict {
 		if c.record == nil || !c.trailIs(order[:8]) {
 			return all(len(cs), reject("stages not run in order: %v", c.trail))
 		}
-		files[i] = export.Published{File: fileOf(c.record), Data: c.record.File}
+		files[i] = export.Published{File: fileOf(c.record), Data: c.record.File, Ledger: ledgerOf(c)}
 	}
 	head := s.head.get()
 	if err := s.dir.Publish(files, head.Checkpoint, head.ChainHead()); err != nil {
@@ -94,6 +94,20 @@ func (s *publishStage) checkAll(cs []*candidate) []verdict {
 		vs[i] = pass("published as %s", f.File.Name())
 	}
 	return vs
+}
+
+// ledgerOf returns the leaf hashes the leaves stage computed and, for a
+// batch published in full, its entries, so the export need not parse or
+// hash the batch again.
+func ledgerOf(c *candidate) *export.Ledger {
+	l := &export.Ledger{First: c.ledgerFirst, Leaves: c.leaves}
+	if c.record.Kind != archive.KindWithheld {
+		l.Entries = make([][]byte, len(c.b.Items))
+		for i, it := range c.b.Items {
+			l.Entries[i] = it.Entry
+		}
+	}
+	return l
 }
 
 // all returns n copies of v.

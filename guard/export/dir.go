@@ -17,6 +17,7 @@ type Dir struct {
 	root     string
 	tiles    *tiles.Builder      // tile tree state; nil until the first Publish
 	partials map[tiles.Tile]bool // partial tiles written and not yet pruned
+	dirs     map[string]bool     // tile folders known to exist
 }
 
 // Create makes root and its batches and keys folders (mode 0755) if they

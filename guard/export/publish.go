@@ -6,45 +6,51 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
+
+	"bastion/shared/merkle"
 )
 
-// Published is one batch file to publish: its name and its bytes.
+// Published is one batch file to publish: its name, its bytes and, when
+// the caller already has it, its ledger content.
 type Published struct {
 	File File
 	Data []byte
+	// Ledger is what the tiles need of the file. The guard computed it
+	// while checking the batch; nil makes Publish parse Data (Content).
+	Ledger *Ledger
+}
+
+// Ledger is the ledger content of a published file, as Content returns
+// it.
+type Ledger struct {
+	First   uint64        // ledger index of Leaves[0]
+	Leaves  []merkle.Hash // leaf hash of every item, in order
+	Entries [][]byte      // entry of each full item, nil for a leaf hash only; nil for a withheld file
 }
 
 // Publish writes batch files, the tiles they add to the tile tree and
 // then, when checkpoint is not nil, the checkpoint and chain-head files,
 // with as few waits for the disk as the order allows:
 //
-//  1. every new file is written under its temporary name and fsynced,
-//     all files at once;
-//  2. the batch files are renamed into place and batches/ is fsynced;
-//  3. the tiles (package tiles) are renamed into place and their folders
-//     fsynced;
-//  4. the checkpoint and chain head are renamed into place and the root
+//  1. every new file is written under its temporary name and fsynced
+//     once, up to syncWorkers fsyncs at a time;
+//  2. the batch files and tiles (package tiles) are renamed into place
+//     and each of their folders is fsynced once;
+//  3. the checkpoint and chain head are renamed into place and the root
 //     is fsynced; partial tiles the new checkpoint supersedes are removed.
 //
 // So the checkpoint and chain head never name a batch file or a tile that
 // a crash could lose, and a reader never sees part of a file. Files must
 // come in ledger order and continue the tiles (ErrTiles); a file the tiles
-// already cover adds none. Batch files and tiles are write-once as in
-// WriteBatch: a file already there with the same bytes is left alone, one
-// with other bytes fails with ErrConflict and nothing is renamed. On
-// error the tile state is unchanged.
+// already cover adds none. Batch files are write-once as in WriteBatch: a
+// file already there with the same bytes is left alone, one with other
+// bytes fails with ErrConflict and nothing is renamed. Each full tile is
+// written once, each edge tile once per new width. On error the tile
+// state is unchanged.
 func (d *Dir) Publish(files []Published, checkpoint []byte, head ChainHead) error {
-	var batches, heads []pendingFile
-	for _, f := range files {
-		p := filepath.Join(d.root, BatchesDir, f.File.Name())
-		fresh, err := isNew(p, f.Data)
-		if err != nil {
-			return err
-		}
-		if fresh {
-			batches = append(batches, pendingFile{path: p, data: f.Data})
-		}
+	batches, err := d.newBatches(files)
+	if err != nil {
+		return err
 	}
 	tb, tfs, err := d.tilesFor(files)
 	if err != nil {
@@ -54,12 +60,13 @@ func (d *Dir) Publish(files []Published, checkpoint []byte, head ChainHead) erro
 	if err != nil {
 		return err
 	}
+	var heads []pendingFile
 	if checkpoint != nil {
 		hb, _ := head.MarshalText()
 		heads = []pendingFile{{path: filepath.Join(d.root, CheckpointFile), data: checkpoint},
 			{path: filepath.Join(d.root, ChainHeadFile), data: hb}}
 	}
-	if err := publishInOrder(batches, tileFiles, tileDirs, heads); err != nil {
+	if err := publishInOrder(append(batches, tileFiles...), tileDirs, heads); err != nil {
 		return err
 	}
 	d.tiles = tb
@@ -68,6 +75,22 @@ func (d *Dir) Publish(files []Published, checkpoint []byte, head ChainHead) erro
 		d.pruneTiles(tb.Size())
 	}
 	return nil
+}
+
+// newBatches returns the batch files of files not yet on disk.
+func (d *Dir) newBatches(files []Published) ([]pendingFile, error) {
+	var out []pendingFile
+	for _, f := range files {
+		p := filepath.Join(d.root, BatchesDir, f.File.Name())
+		fresh, err := isNew(p, f.Data)
+		if err != nil {
+			return nil, err
+		}
+		if fresh {
+			out = append(out, pendingFile{path: p, data: f.Data})
+		}
+	}
+	return out, nil
 }
 
 // isNew reports whether the batch file at path is still to be written.
@@ -95,60 +118,19 @@ func (p pendingFile) tmp() string {
 	return filepath.Join(dir, "."+base+".tmp")
 }
 
-// publishInOrder stages every file, then renames the groups in turn,
-// syncing each group's folders (and extra, the parents of new folders)
-// before the next group is renamed.
-func publishInOrder(batches, tileFiles []pendingFile, extra []string, heads []pendingFile) error {
-	all := slices.Concat(batches, tileFiles, heads)
+// publishInOrder stages every file, then renames data, syncing each of
+// its folders (and extra, the parents of new folders) once, before heads
+// are renamed and the root synced.
+func publishInOrder(data []pendingFile, extra []string, heads []pendingFile) error {
+	all := slices.Concat(data, heads)
 	if err := stageAll(all); err != nil {
 		return err
 	}
-	groups := [][]pendingFile{batches, tileFiles, heads}
-	for i, g := range groups {
-		var dirs []string
-		if i == 1 {
-			dirs = extra
-		}
-		if err := renameAll(g, dirs); err != nil {
-			for _, later := range groups[i+1:] {
-				removeTmps(later)
-			}
-			return err
-		}
-	}
-	return nil
-}
-
-// stageAll writes and fsyncs every file under its temporary name, all at
-// once; on error no temporary file is left.
-func stageAll(files []pendingFile) error {
-	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	for i, f := range files {
-		wg.Go(func() { errs[i] = stage(f) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		removeTmps(files)
+	if err := renameAll(data, extra); err != nil {
+		removeTmps(heads)
 		return err
 	}
-	return nil
-}
-
-// stage writes one temporary file, fsyncs it and makes it read-only.
-func stage(p pendingFile) error {
-	f, err := os.OpenFile(p.tmp(), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("failed to create %s: %w", filepath.Base(p.path), err)
-	}
-	err = writeSync(f, p.data, 0o444)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("failed to write %s: %w", filepath.Base(p.path), err)
-	}
-	return nil
+	return renameAll(heads, nil)
 }
 
 // renameAll moves staged files into place and fsyncs each folder they
@@ -166,12 +148,8 @@ func renameAll(files []pendingFile, extra []string) error {
 		dirs = append(dirs, filepath.Dir(f.path))
 	}
 	slices.Sort(dirs)
-	for _, dir := range slices.Compact(dirs) {
-		if err := syncDir(dir); err != nil {
-			return err
-		}
-	}
-	return nil
+	dirs = slices.Compact(dirs)
+	return syncEach(len(dirs), func(i int) error { return syncDir(dirs[i]) })
 }
 
 func removeTmps(files []pendingFile) {

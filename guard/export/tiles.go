@@ -98,8 +98,8 @@ func (d *Dir) readTile(t tiles.Tile) ([]byte, error) {
 	return os.ReadFile(TilePath(d.root, t))
 }
 
-// rebuildTiles computes every tile up to size from the published batch
-// files, in sequence order.
+// rebuildTiles computes every full tile up to size from the published
+// batch files, in sequence order; the edge follows from the Builder.
 func (d *Dir) rebuildTiles(size uint64) (*tiles.Builder, []tiles.File, error) {
 	list, err := ListBatches(d.root)
 	if err != nil {
@@ -115,33 +115,52 @@ func (d *Dir) rebuildTiles(size uint64) (*tiles.Builder, []tiles.File, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("failed to rebuild tiles: %w", err)
 		}
-		if out, err = appendFile(b, out, f, data); err != nil {
+		if out, err = appendFile(b, out, Published{File: f, Data: data}); err != nil {
 			return nil, nil, fmt.Errorf("failed to rebuild tiles: %w", err)
 		}
 	}
+	d.partials = map[tiles.Tile]bool{} // no edge tile is known to be on disk
 	return b, out, nil
 }
 
-// appendFile appends the leaves of one published file to b, skipping a
-// file the tiles already cover.
-func appendFile(b *tiles.Builder, out []tiles.File, f File, data []byte) ([]tiles.File, error) {
-	first, leaves, entries, err := Content(f, data)
+// ledgerOf returns the ledger content of p: the caller's, or parsed from
+// its bytes.
+func ledgerOf(p Published) (*Ledger, error) {
+	if l := p.Ledger; l != nil {
+		if l.Entries != nil && len(l.Entries) != len(l.Leaves) {
+			return nil, fmt.Errorf("%w: %s has %d leaves and %d entries",
+				ErrTiles, p.File.Name(), len(l.Leaves), len(l.Entries))
+		}
+		return l, nil
+	}
+	first, leaves, entries, err := Content(p.File, p.Data)
 	if err != nil {
 		return nil, err
 	}
-	end := first + uint64(len(leaves))
+	return &Ledger{First: first, Leaves: leaves, Entries: entries}, nil
+}
+
+// appendFile appends the leaves of one published file to b and its full
+// tiles to out, skipping a file the tiles already cover.
+func appendFile(b *tiles.Builder, out []tiles.File, p Published) ([]tiles.File, error) {
+	l, err := ledgerOf(p)
+	if err != nil {
+		return nil, err
+	}
+	end := l.First + uint64(len(l.Leaves))
 	switch {
 	case end <= b.Size():
 		return out, nil
-	case first != b.Size():
+	case l.First != b.Size():
 		return nil, fmt.Errorf("%w: %s holds ledger indexes %d to %d, the tiles end at %d",
-			ErrTiles, f.Name(), first, end, b.Size())
+			ErrTiles, p.File.Name(), l.First, end-1, b.Size())
 	}
-	return append(out, b.Append(leaves, entries)...), nil
+	return append(out, b.Extend(l.Leaves, l.Entries)...), nil
 }
 
 // tilesFor returns the tile state after files and the tile files to
-// write, the last version of each tile only. d's state is not changed.
+// write: each tile that became full, once, then the tiles of the new
+// right edge not already on disk. d's state is not changed.
 func (d *Dir) tilesFor(files []Published) (*tiles.Builder, []tiles.File, error) {
 	b, out, err := d.tileBuilder()
 	if err != nil {
@@ -149,36 +168,30 @@ func (d *Dir) tilesFor(files []Published) (*tiles.Builder, []tiles.File, error) 
 	}
 	b = b.Clone()
 	for _, f := range files {
-		if out, err = appendFile(b, out, f.File, f.Data); err != nil {
+		if out, err = appendFile(b, out, f); err != nil {
 			return nil, nil, err
+		}
+	}
+	for _, f := range b.Edge() {
+		if !d.partials[f.Tile] {
+			out = append(out, f)
 		}
 	}
 	return b, out, nil
 }
 
-// pendingTiles keeps the widest version of each tile, drops those
-// already on disk with the same bytes and creates the folders of the
-// rest, returning them with the folders whose new children need a sync.
+// pendingTiles creates the folders of tile files and returns them with
+// the folders whose new children need a sync. A tile file is not read
+// first: every tile fs names lies past the published checkpoint (a full
+// tile the tree just completed, or an edge tile of a new width), so
+// rewriting one that a crash left behind replaces bytes no reader was
+// shown, with the same bytes for the same ledger.
 func (d *Dir) pendingTiles(fs []tiles.File) ([]pendingFile, []string, error) {
-	last := map[tiles.Tile]int{}
-	for i, f := range fs {
-		last[tiles.Tile{Level: f.Tile.Level, Index: f.Tile.Index}] = i
-	}
-	var out []pendingFile
+	out := make([]pendingFile, 0, len(fs))
 	var dirs []string
-	for i, f := range fs {
-		if last[tiles.Tile{Level: f.Tile.Level, Index: f.Tile.Index}] != i {
-			continue
-		}
+	for _, f := range fs {
 		p := pendingFile{path: TilePath(d.root, f.Tile), data: f.Data}
-		fresh, err := isNew(p.path, p.data)
-		if err != nil || !fresh {
-			if err != nil {
-				return nil, nil, err
-			}
-			continue
-		}
-		created, err := makeDirs(d.root, filepath.Dir(p.path))
+		created, err := d.makeDirs(filepath.Dir(p.path))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -189,20 +202,27 @@ func (d *Dir) pendingTiles(fs []tiles.File) ([]pendingFile, []string, error) {
 
 // makeDirs creates dir and its missing parents below root and returns
 // the folders whose entries changed: the parent of each folder created.
-func makeDirs(root, dir string) ([]string, error) {
-	var missing []string
-	for d := dir; d != root && d != "." && d != "/"; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil {
-			break
-		}
-		missing = append(missing, d)
-	}
-	if len(missing) == 0 {
+// Folders known to exist are remembered, so a publish stats none twice.
+func (d *Dir) makeDirs(dir string) ([]string, error) {
+	if d.dirs[dir] {
 		return nil, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("failed to create tile folder: %w", err)
+	var missing []string
+	for p := dir; p != d.root && p != "." && p != "/" && !d.dirs[p]; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil {
+			break
+		}
+		missing = append(missing, p)
 	}
+	if len(missing) > 0 {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("failed to create tile folder: %w", err)
+		}
+	}
+	if d.dirs == nil {
+		d.dirs = map[string]bool{}
+	}
+	d.dirs[dir] = true
 	var parents []string
 	for _, m := range missing {
 		parents = append(parents, filepath.Dir(m))
@@ -225,6 +245,7 @@ func (d *Dir) pruneTiles(size uint64) {
 		p := TilePath(d.root, t)
 		os.Remove(p)
 		os.Remove(filepath.Dir(p)) // the ".p" folder, once empty
+		delete(d.dirs, filepath.Dir(p))
 	}
 	d.partials = edge
 }

@@ -74,7 +74,7 @@ func TestPublishTiles(t *testing.T) {
 	var ref merkle.Compact
 	first := uint64(0)
 	for seq, n := range []int{255, 1, 1, 254, 2, 256, 300, 1, 65535 - 1070, 1, 1} {
-		f := Published{File{Seq: uint64(seq + 1), Withheld: true}, withheldFile(uint64(seq+1), first, n)}
+		f := Published{File: File{Seq: uint64(seq + 1), Withheld: true}, Data: withheldFile(uint64(seq+1), first, n)}
 		if err := d.Publish([]Published{f}, note(t, hs, first+uint64(n)), ChainHead{}); err != nil {
 			t.Fatalf("Publish(seq %d): %v", seq+1, err)
 		}
@@ -119,7 +119,7 @@ func TestTilesResume(t *testing.T) {
 			hs.Append(t, guardtest.Order(t, int(seq)*1000+i, guardtest.Releasable))
 		}
 		_, raw := hs.Next(t)
-		files = append(files, Published{File{Seq: seq}, raw})
+		files = append(files, Published{File: File{Seq: seq}, Data: raw})
 	}
 	if err := d.Publish(files[:2], hs.Note(t, 200), ChainHead{}); err != nil {
 		t.Fatal(err)
@@ -158,7 +158,7 @@ func leafOf(t *testing.T, raw []byte, i int) merkle.Hash {
 // and changes nothing.
 func TestPublishTilesGap(t *testing.T) {
 	d, _ := Create(t.TempDir())
-	f := Published{File{Seq: 2, Withheld: true}, withheldFile(2, 10, 3)}
+	f := Published{File: File{Seq: 2, Withheld: true}, Data: withheldFile(2, 10, 3)}
 	if err := d.Publish([]Published{f}, []byte("cp"), ChainHead{}); err == nil {
 		t.Fatal("Publish of ledger indexes 10 to 13 on an empty tree succeeded")
 	}

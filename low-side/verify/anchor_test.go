@@ -141,7 +141,7 @@ func TestClearProblems(t *testing.T) {
 			os.Remove(export.BatchPath(dir, 1))
 			os.Remove(export.BatchPath(dir, 2))
 			return nil
-		}, []string{"batches 1 to 2 are missing", "chain-head says 3 records"}, "FAILED: 2 problems\n"},
+		}, []string{"batches 1 to 2 are missing", "chain-head differs from the batches: records 3 (batches: 1), chain "}, "FAILED: 2 problems\n"},
 		{"checkpoint missing", func(dir string) []byte {
 			os.Remove(filepath.Join(dir, export.CheckpointFile))
 			return nil

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"bastion/guard/export"
 	"bastion/shared/batch"
@@ -84,10 +86,38 @@ func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 	rp := NewRingReplay(ring, o.Limits)
 	tc, tps := newTileCheck(dir)
 	rp.tiles = tc
-	ps = append(ps, tps...)
 	for _, a := range o.Anchors {
 		rp.Watch(a.Size)
 	}
+	rps := replayAll(dir, list, rp, rep)
+
+	// Compare the end with the tiles, the published files, the proof
+	// files and the anchors.
+	var fps []Problem
+	if tc != nil && rp.treeOK {
+		h := rp.Head()
+		fps = tc.finish(h.Seq, h.Size, h.Root)
+	}
+	hps := checkHead(dir, rp)
+	if len(list.Files) == 0 {
+		// Without batches the tiles all lie beyond the end: the cause,
+		// missing batches under a checkpoint that claims them, goes first.
+		ps = slices.Concat(ps, noBatches(dir), hps, tps, rps, fps)
+	} else {
+		ps = slices.Concat(ps, tps, rps, fps, hps)
+	}
+	ps = append(ps, checkRecordProofs(dir, rp)...)
+	ps = append(ps, checkAnchors(rp, o.Anchors)...)
+	rep.add(wrongKey(rp, ring, ps)...)
+	h := rp.Head()
+	rep.Entries, rep.Size, rep.Root, rep.Chain = rp.Entries(), h.Size, h.Root, fmt.Sprintf("%x", h.Chain)
+	return rep, nil
+}
+
+// replayAll adds every listed file to rp in sequence order and counts
+// them in rep.
+func replayAll(dir string, list export.Listing, rp *Replay, rep *Report) []Problem {
+	var ps []Problem
 	for i, f := range list.Files {
 		if i > 0 && list.Files[i-1].Seq == f.Seq {
 			ps = append(ps, problem(KindOrder, f.Seq, "batch %d is both published and withheld", f.Seq))
@@ -104,20 +134,23 @@ func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 			rep.Withheld++
 		}
 	}
+	return ps
+}
 
-	// Compare the end with the tiles, the published files, the proof
-	// files and the anchors.
-	if tc != nil && rp.treeOK {
-		h := rp.Head()
-		ps = append(ps, tc.finish(h.Seq, h.Size, h.Root)...)
+// noBatches reports an export without batch files whose chain-head
+// names some: the batches it names are missing. An export without a
+// chain-head either leaves the problem to checkHead.
+func noBatches(dir string) []Problem {
+	b, err := os.ReadFile(filepath.Join(dir, export.ChainHeadFile))
+	if err != nil {
+		return nil
 	}
-	ps = append(ps, checkHead(dir, rp)...)
-	ps = append(ps, checkRecordProofs(dir, rp)...)
-	ps = append(ps, checkAnchors(rp, o.Anchors)...)
-	rep.add(wrongKey(rp, ring, ps)...)
-	h := rp.Head()
-	rep.Entries, rep.Size, rep.Root, rep.Chain = rp.Entries(), h.Size, h.Root, fmt.Sprintf("%x", h.Chain)
-	return rep, nil
+	h, err := export.ParseChainHead(b)
+	if err != nil || h.Seq == 0 {
+		return nil
+	}
+	return []Problem{problem(KindMissing, h.Seq, "%s: the %s folder holds no batch file, the chain-head names %d records up to batch %d",
+		missingBatches(1, h.Seq), export.BatchesDir, h.Records, h.Seq)}
 }
 
 // wrongKey replaces the problems of an archive in which no batch signature
@@ -146,46 +179,77 @@ func wrongKey(rp *Replay, ring *KeyRing, ps []Problem) []Problem {
 	return out
 }
 
-// checkHead compares the checkpoint and chain-head files with the replay.
+// checkHead compares the checkpoint and chain-head files with the
+// replay. Both must exist, even in an export without batches.
 func checkHead(dir string, rp *Replay) []Problem {
-	var ps []Problem
 	h := rp.Head()
+	return append(checkCheckpointFile(dir, rp, h), checkChainHeadFile(dir, h)...)
+}
+
+// checkCheckpointFile compares the published checkpoint with the replay's
+// end h.
+func checkCheckpointFile(dir string, rp *Replay, h export.ChainHead) []Problem {
 	note, err := os.ReadFile(filepath.Join(dir, export.CheckpointFile))
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && h.Records == 0:
 	case errors.Is(err, fs.ErrNotExist):
-		ps = append(ps, problem(KindHead, h.Seq, "%s file missing", export.CheckpointFile))
+		return []Problem{problem(KindHead, h.Seq, "%s file missing", export.CheckpointFile)}
 	case err != nil:
-		ps = append(ps, problem(KindIO, 0, "%v", err))
-	default:
-		cp, err := rp.ring.Open(note)
-		if err != nil {
-			ps = append(ps, problem(KindCheckpoint, h.Seq, "published checkpoint does not open: %v", err))
-		} else if fork := rp.fork(h.Seq, cp, "published checkpoint"); fork != nil {
-			ps = append(ps, fork...)
-		} else if cp.Size != h.Size || cp.Root != h.Root {
-			ps = append(ps, problem(KindHead, h.Seq,
-				"published checkpoint (size %d) is not the last batch's (size %d)", cp.Size, h.Size))
-		}
+		return []Problem{problem(KindIO, 0, "%v", err)}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, export.ChainHeadFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		if h.Records == 0 {
-			return ps
-		}
-		return append(ps, problem(KindHead, h.Seq, "%s file missing", export.ChainHeadFile))
-	}
+	cp, err := rp.ring.Open(note)
 	if err != nil {
-		return append(ps, problem(KindIO, 0, "%v", err))
+		return []Problem{problem(KindCheckpoint, h.Seq, "published checkpoint does not open: %v", err)}
+	}
+	if fork := rp.fork(h.Seq, cp, "published checkpoint"); fork != nil {
+		return fork
+	}
+	switch {
+	case h.Records == 0 && cp.Size > 0:
+		return []Problem{problem(KindHead, 0, "published checkpoint claims size %d, but there are no batches", cp.Size)}
+	case cp.Size != h.Size || cp.Root != h.Root:
+		return []Problem{problem(KindHead, h.Seq,
+			"published checkpoint (size %d) is not the last batch's (size %d)", cp.Size, h.Size)}
+	}
+	return nil
+}
+
+// checkChainHeadFile compares the chain-head file with the replay's end
+// h, naming every field that differs.
+func checkChainHeadFile(dir string, h export.ChainHead) []Problem {
+	b, err := os.ReadFile(filepath.Join(dir, export.ChainHeadFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return []Problem{problem(KindHead, h.Seq, "%s file missing", export.ChainHeadFile)}
+	case err != nil:
+		return []Problem{problem(KindIO, 0, "%v", err)}
 	}
 	got, err := export.ParseChainHead(b)
 	switch {
 	case err != nil:
-		ps = append(ps, problem(KindHead, 0, "%v", err))
+		return []Problem{problem(KindHead, 0, "%v", err)}
 	case got != h:
-		ps = append(ps, problem(KindHead, h.Seq, "chain-head says %d records up to batch %d, size %d; "+
-			"the batches give %d records up to batch %d, size %d, or a different chain hash",
-			got.Records, got.Seq, got.Size, h.Records, h.Seq, h.Size))
+		return []Problem{problem(KindHead, h.Seq, "chain-head differs from the batches: %s", headDiff(got, h))}
 	}
-	return ps
+	return nil
+}
+
+// headDiff lists the fields of chain-head got that differ from want, the
+// batches' values, as "chain a1… (batches: b2…)".
+func headDiff(got, want export.ChainHead) string {
+	var parts []string
+	num := func(name string, g, w uint64) {
+		if g != w {
+			parts = append(parts, fmt.Sprintf("%s %d (batches: %d)", name, g, w))
+		}
+	}
+	num("records", got.Records, want.Records)
+	num("seq", got.Seq, want.Seq)
+	num("size", got.Size, want.Size)
+	if got.Chain != want.Chain {
+		parts = append(parts, fmt.Sprintf("chain %x (batches: %x)", got.Chain[:], want.Chain[:]))
+	}
+	if got.Root != want.Root {
+		parts = append(parts, fmt.Sprintf("root %s (batches: %s)", got.Root, want.Root))
+	}
+	return strings.Join(parts, ", ")
 }

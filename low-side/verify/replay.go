@@ -55,7 +55,7 @@ func NewRingReplay(ring *KeyRing, limits batch.Limits) *Replay {
 func (r *Replay) Add(f export.File, raw []byte) []Problem {
 	var ps []Problem
 	if want := r.seq + 1; f.Seq != want && (r.records > 0 || f.Seq > 1) {
-		ps = append(ps, problem(KindMissing, f.Seq, "batches %d to %d are missing", want, f.Seq-1))
+		ps = append(ps, problem(KindMissing, f.Seq, "%s", missingBatches(want, f.Seq-1)))
 		r.treeOK, r.resync = false, true
 	}
 	var s *step
@@ -110,11 +110,11 @@ func (r *Replay) advance(s *step) []Problem {
 		ps = append(ps, problem(KindChain, s.seq, "previous checkpoint (size %d) is not the last one (size %d)",
 			prev.Size, r.prev.Size))
 	case prev.Size != s.first || next.Size != s.first+uint64(len(s.leaves)):
-		ps = append(ps, problem(KindChain, s.seq, "checkpoints cover %d to %d, batch holds %d to %d",
-			prev.Size, next.Size, s.first, s.first+uint64(len(s.leaves))))
+		ps = append(ps, problem(KindChain, s.seq, "checkpoints of sizes %d and %d cover %s, the batch holds %s",
+			prev.Size, next.Size, indexes(prev.Size, next.Size), indexes(s.first, s.first+uint64(len(s.leaves)))))
 	default:
 		if err := merkle.VerifyConsistency(prev.Size, next.Size, prev.Root, next.Root, s.proof); err != nil {
-			ps = append(ps, problem(KindProof, s.seq, "%d to %d: %v", prev.Size, next.Size, err))
+			ps = append(ps, problem(KindProof, s.seq, "consistency proof from size %d to size %d: %v", prev.Size, next.Size, err))
 		}
 	}
 	if len(ps) > 0 {
@@ -167,8 +167,8 @@ func (r *Replay) recompute(s *step, next checkpoint.Checkpoint) []Problem {
 		r.treeOK = false
 		return []Problem{problem(KindRoot, s.seq,
 			"recomputed root %s at size %d differs from the checkpoint's %s at size %d; "+
-				"the change lies in ledger indexes %d to %d",
-			r.tree.Root(), r.tree.Size(), next.Root, next.Size, s.first, s.first+uint64(len(s.leaves)))}
+				"the change lies in %s",
+			r.tree.Root(), r.tree.Size(), next.Root, next.Size, indexes(s.first, s.first+uint64(len(s.leaves))))}
 	}
 	if r.tiles != nil {
 		return r.tiles.add(s.seq, s.first, s.leaves, s.entries)

@@ -73,3 +73,24 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
+
+// indexes names the ledger indexes first to end-1 (end excluded), as
+// "ledger index 7", "ledger indexes 7 to 9" or "no ledger index".
+func indexes(first, end uint64) string {
+	switch {
+	case end <= first:
+		return "no ledger index"
+	case end == first+1:
+		return fmt.Sprintf("ledger index %d", first)
+	}
+	return fmt.Sprintf("ledger indexes %d to %d", first, end-1)
+}
+
+// missingBatches says that batches first to last (both included) are
+// missing: "batch 2 is missing", "batches 2 to 5 are missing".
+func missingBatches(first, last uint64) string {
+	if first == last {
+		return fmt.Sprintf("batch %d is missing", first)
+	}
+	return fmt.Sprintf("batches %d to %d are missing", first, last)
+}

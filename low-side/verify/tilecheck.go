@@ -210,12 +210,7 @@ func (tc *tileCheck) finish(seq, size uint64, root merkle.Hash) []Problem {
 			extra = append(extra, k)
 		}
 	}
-	slices.SortFunc(extra, func(a, b tiles.Tile) int { return strings.Compare(a.Path(), b.Path()) })
-	for _, k := range extra {
-		ws := tc.onDisk[k]
-		k.Width = ws[len(ws)-1]
-		ps = append(ps, problem(KindTile, seq, "%s lies beyond the ledger's end at %d", k, size))
-	}
+	ps = append(ps, tc.beyond(seq, size, extra)...)
 	got, err := tiles.RootFromTiles(size, tc.read)
 	switch {
 	case err != nil:
@@ -223,6 +218,41 @@ func (tc *tileCheck) finish(seq, size uint64, root merkle.Hash) []Problem {
 	case got != root:
 		ps = append(ps, problem(KindTileRoot, seq, "root from the tiles %s differs from the last checkpoint's %s at size %d",
 			got, root, size))
+	}
+	return ps
+}
+
+// beyond reports the tiles of extra, which the ledger of size leaves does
+// not reach: one problem per kind, hash tiles then entry bundles, naming
+// the first and last by path and the count, so that a deleted ledger does
+// not bury its cause under a problem per tile.
+func (tc *tileCheck) beyond(seq, size uint64, extra []tiles.Tile) []Problem {
+	var hashes, bundles []tiles.Tile
+	for _, k := range extra {
+		ws := tc.onDisk[k]
+		k.Width = ws[len(ws)-1]
+		if k.Entries() {
+			bundles = append(bundles, k)
+		} else {
+			hashes = append(hashes, k)
+		}
+	}
+	var ps []Problem
+	for _, g := range []struct {
+		kind  Kind
+		noun  string
+		tiles []tiles.Tile
+	}{{KindTile, "tile", hashes}, {KindBundle, "entry bundle", bundles}} {
+		ts := g.tiles
+		slices.SortFunc(ts, func(a, b tiles.Tile) int { return strings.Compare(a.Path(), b.Path()) })
+		switch len(ts) {
+		case 0:
+		case 1:
+			ps = append(ps, problem(g.kind, seq, "%s lies beyond the ledger's end at %d", ts[0], size))
+		default:
+			ps = append(ps, problem(g.kind, seq, "%s lie beyond the ledger's end at %d (%s to %s)",
+				plural(len(ts), g.noun), size, ts[0], ts[len(ts)-1]))
+		}
 	}
 	return ps
 }

@@ -47,17 +47,8 @@ func (b *Builder) Clone() *Builder {
 // hash is leaves[i], or nil when its bytes are not published (see the
 // package documentation); entries may be nil altogether.
 func (b *Builder) Append(leaves []merkle.Hash, entries [][]byte) []File {
-	var out []File
 	dirty := make([]bool, len(b.edge)+1)
-	for i, h := range leaves {
-		var e []byte
-		if entries != nil {
-			e = entries[i]
-		}
-		b.size++
-		out = b.appendEntry(out, e)
-		out = b.appendNode(out, 0, h, &dirty)
-	}
+	out := b.extend(leaves, entries, &dirty)
 	if len(leaves) == 0 {
 		return out
 	}
@@ -68,6 +59,31 @@ func (b *Builder) Append(leaves []merkle.Hash, entries [][]byte) []File {
 		if len(e) > 0 && l < len(dirty) && dirty[l] {
 			out = append(out, File{Tile{l, b.nodes(l) / Width, len(e)}, encodeHashes(e)})
 		}
+	}
+	return out
+}
+
+// Extend adds leaves like Append but returns only the tiles that became
+// full, each exactly once; the partial tiles of the new right edge are
+// left to Edge. A writer that appends several batches before publishing
+// one tree size encodes each partial tile once this way.
+func (b *Builder) Extend(leaves []merkle.Hash, entries [][]byte) []File {
+	dirty := make([]bool, len(b.edge)+1)
+	return b.extend(leaves, entries, &dirty)
+}
+
+// extend appends leaves, returning the full tiles and marking in dirty
+// the levels whose edge changed.
+func (b *Builder) extend(leaves []merkle.Hash, entries [][]byte, dirty *[]bool) []File {
+	var out []File
+	for i, h := range leaves {
+		var e []byte
+		if entries != nil {
+			e = entries[i]
+		}
+		b.size++
+		out = b.appendEntry(out, e)
+		out = b.appendNode(out, 0, h, dirty)
 	}
 	return out
 }

@@ -36,7 +36,7 @@ func verifyBundle(stdout io.Writer, dir, keyFile, previous string, asJSON bool) 
 	}
 	name, pub, err := verify.ParseBundleKey(text)
 	if err != nil {
-		return &exitError{verify.ExitUsage, err}
+		return &exitError{verify.ExitUsage, fmt.Errorf("key %s: %w", keyFile, err)}
 	}
 	rep, err := verify.Bundle(dir, name, pub, previous)
 	if err != nil {

@@ -25,10 +25,13 @@ func loadRing(keyFile string, transitionFiles []string) (*verify.KeyRing, error)
 		ts = append(ts, b)
 	}
 	ring, err := verify.ParseKeyRing(text, ts...)
-	if err != nil && len(transitionFiles) > 0 {
+	switch {
+	case err != nil && len(transitionFiles) > 0:
 		return nil, fmt.Errorf("key ring from %s and %d transition files: %w", keyFile, len(ts), err)
+	case err != nil:
+		return nil, fmt.Errorf("key %s: %w", keyFile, err)
 	}
-	return ring, err
+	return ring, nil
 }
 
 // loadAnchors reads and opens each independent checkpoint file with ring
@@ -65,6 +68,7 @@ func requireCosigners(ring *verify.KeyRing, files []string, quorum int) error {
 	if quorum == 0 {
 		q.Required = len(files)/2 + 1
 	}
+	seen := map[string]string{} // key ID and public key → first file
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -74,6 +78,11 @@ func requireCosigners(ring *verify.KeyRing, files []string, quorum int) error {
 		if err != nil {
 			return fmt.Errorf("cosigner key %s: %w", f, err)
 		}
+		id := k.Name + "\x00" + string(k.Public)
+		if first, ok := seen[id]; ok {
+			return fmt.Errorf("cosigner key %q given twice (%s and %s): each --cosigner must be a different node", k.Name, first, f)
+		}
+		seen[id] = f
 		q.Keys = append(q.Keys, k)
 	}
 	if q.Required < 1 || q.Required > len(q.Keys) {

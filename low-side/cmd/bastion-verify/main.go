@@ -62,7 +62,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Long: "Verify Bastion audit archives and report bundles offline.\n\n" +
 			"Exit codes: 0 everything verified, 1 a problem was found, 2 usage error or unreadable key, " +
 			"3 a directory or file could not be read.",
-		SilenceUsage: true, SilenceErrors: true}
+		SilenceUsage: true, SilenceErrors: true,
+		// Without a subcommand: the usage on stderr, exit 2.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprint(stderr, cmd.UsageString())
+			return &exitError{code: verify.ExitUsage}
+		}}
 	root.AddCommand(archiveCommand(stdout), bundleCommand(stdout), proofCommand(stdout))
 	root.AddCommand(disclosureCommand(stdout))
 	root.SetArgs(args)

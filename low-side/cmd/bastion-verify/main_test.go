@@ -55,7 +55,7 @@ func TestExitCodes(t *testing.T) {
 		out  string
 	}{
 		{"no key flag", []string{"archive", dir}, verify.ExitUsage, ""},
-		{"no command", nil, verify.ExitOK, ""},
+		{"no command", nil, verify.ExitUsage, ""},
 		{"unknown command", []string{"bogus"}, verify.ExitUsage, ""},
 		{"unreadable key", []string{"archive", dir, "--key", dir}, verify.ExitUsage, ""},
 		{"missing dir", []string{"archive", filepath.Join(dir, "nope"), "--key", key}, verify.ExitIO, ""},

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestUsageExit: a command line that asks for nothing, or for something
+// unknown, exits 2; without a subcommand the usage goes to stderr.
+func TestUsageExit(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		stderrHead string
+	}{
+		{"no arguments", nil, "Usage:\n  bastion-verify [flags]\n  bastion-verify [command]\n"},
+		{"unknown flag", []string{"--bogus"}, "bastion-verify: unknown flag: --bogus\n"},
+		{"unknown command", []string{"bogus"}, "bastion-verify: unknown command \"bogus\" for \"bastion-verify\"\n"},
+		{"missing key", []string{"archive", "dir"}, "bastion-verify: required flag(s) \"key\" not set\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(tc.args, &out, &errb)
+			if code != 2 || !strings.HasPrefix(errb.String(), tc.stderrHead) || out.Len() != 0 {
+				t.Errorf("got exit %d, stdout %q, stderr %q; want exit 2, no stdout, stderr starting %q",
+					code, out.String(), errb.String(), tc.stderrHead)
+			}
+		})
+	}
+}
