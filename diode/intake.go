@@ -162,8 +162,12 @@ func (r *Receiver) getShard() []byte {
 	return make([]byte, r.freeSize)
 }
 
-// putShard keeps b for reuse, up to 4096 buffers.
+// putShard keeps b for reuse, up to 4096 buffers. A shard decrypted in
+// its batch's place (r.inPlace) belongs to the batch and is not kept.
 func (r *Receiver) putShard(b []byte) {
+	if len(b) > 0 && len(r.inPlace) > 0 && &b[0] == &r.inPlace[0] {
+		return
+	}
 	if cap(b) >= r.freeSize && len(r.free) < 4096 {
 		r.free = append(r.free, b[:r.freeSize])
 	}

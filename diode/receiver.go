@@ -42,6 +42,7 @@ type Receiver struct {
 	verify    *bucket
 	noise     map[Kind]*noisy
 	free      [][]byte // spare shard buffers of the current shard size
+	inPlace   []byte   // the batch place the shard being handled is decrypted into
 	freeSize  int
 	hbBuf     []byte
 	nonce     [12]byte
@@ -57,7 +58,8 @@ type receiverCounters struct {
 	gaps, tail, filled, lostBatches, evicted                   atomic.Uint64
 	heartbeats, hbMissed, restarts, queueDrops, socketDrops    atomic.Uint64
 	readErrors                                                 atomic.Uint64
-	lostBefore                                                 uint64 // lost in ended sessions; read loop only
+	firstData, lastData, lastBatch                             atomic.Int64 // Unix nanoseconds
+	lostBefore                                                 uint64       // lost in ended sessions; read loop only
 	mem, limboN, limboBytes                                    atomic.Int64
 	session                                                    atomic.Uint64
 	report                                                     atomic.Pointer[SenderReport]
@@ -259,6 +261,8 @@ func (r *Receiver) Stats() ReceiverStats {
 		MemoryBytes: int(c.mem.Load()), LimboDatagrams: int(c.limboN.Load()),
 		LimboBytes: int(c.limboBytes.Load()), QueueDrops: c.queueDrops.Load(),
 		SocketBuffer: r.sock, SocketDrops: c.socketDrops.Load(),
+		FirstData: unixNano(c.firstData.Load()), LastData: unixNano(c.lastData.Load()),
+		LastBatch: unixNano(c.lastBatch.Load()),
 	}
 	st.QueueBatches, st.QueueBytes, st.EventsDropped, st.HandlerTime = r.queue.stats()
 	if p := c.report.Load(); p != nil {
@@ -266,4 +270,12 @@ func (r *Receiver) Stats() ReceiverStats {
 	}
 	st.KernelRcvbufErrs, _, _ = udpCounters()
 	return st
+}
+
+// unixNano turns Unix nanoseconds into a time, 0 into the zero time.
+func unixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }

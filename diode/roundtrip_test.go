@@ -28,4 +28,28 @@ func TestRoundTrip(t *testing.T) {
 	if st.Gaps != 0 || st.Malformed != 0 || st.AuthFailures != 0 {
 		t.Errorf("stats: gaps %d malformed %d auth failures %d, want 0", st.Gaps, st.Malformed, st.AuthFailures)
 	}
+	if st.FirstData.IsZero() || st.LastData.Before(st.FirstData) || st.LastBatch.Before(st.FirstData) {
+		t.Errorf("transfer times: first %v last %v last batch %v, want first set and the others not before it",
+			st.FirstData, st.LastData, st.LastBatch)
+	}
+}
+
+func TestReceiverGoodput(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for _, tc := range []struct {
+		name string
+		st   ReceiverStats
+		want float64
+	}{
+		{"nothing yet", ReceiverStats{Bytes: 10}, 0},
+		{"one datagram", ReceiverStats{Bytes: 10, FirstData: t0, LastData: t0, LastBatch: t0}, 0},
+		{"last datagram later", ReceiverStats{Bytes: 1000, FirstData: t0, LastData: t0.Add(2 * time.Second),
+			LastBatch: t0.Add(time.Second)}, 500},
+		{"batch rebuilt later", ReceiverStats{Bytes: 1000, FirstData: t0, LastData: t0.Add(time.Second),
+			LastBatch: t0.Add(4 * time.Second)}, 250},
+	} {
+		if got := tc.st.Goodput(); got != tc.want {
+			t.Errorf("%s: Goodput() = %g, want %g", tc.name, got, tc.want)
+		}
+	}
 }

@@ -91,16 +91,48 @@ func (r *Receiver) shard(s *session, h *wire.Header, d []byte, now time.Time) {
 		r.malformed(now, fmt.Sprintf("shard body of %d bytes, session uses %d", h.BodyLen, s.shardSize+16))
 		return
 	}
-	plain, err := r.open(s.aead, h, d, r.getShard())
+	dst := r.slot(s, h)
+	r.inPlace = dst
+	defer func() { r.inPlace = nil }()
+	if dst == nil {
+		dst = r.getShard()
+	}
+	plain, err := r.open(s.aead, h, d, dst)
 	if err != nil {
+		r.putShard(dst)
 		r.authFailed(now, "shard: "+err.Error())
 		return
 	}
 	r.authenticated(s, h.Counter, now)
+	if h.Flags&wire.FlagCarousel == 0 {
+		r.c.firstData.CompareAndSwap(0, now.UnixNano())
+		r.c.lastData.Store(now.UnixNano())
+	}
 	if err := r.addShard(s, h, plain, now); err != nil {
 		r.putShard(plain)
 		r.malformed(now, fmt.Sprintf("authenticated shard of batch %d: %v", h.Seq, err))
 	}
+}
+
+// slot returns where a data shard belongs in a batch already being
+// rebuilt, so that it is decrypted in place, or nil. The header is not
+// authenticated yet: it only picks a free place, which an AEAD failure
+// leaves free; nothing is allocated for it.
+func (r *Receiver) slot(s *session, h *wire.Header) []byte {
+	p := s.batches[h.Seq]
+	if p == nil || h.Flags&wire.FlagCarousel == 0 && s.isRefused(h.Seq) {
+		return nil
+	}
+	l := p.asm.Layout()
+	if int(h.BatchLen) != l.BatchLen || checkPosition(l, h) != nil {
+		return nil
+	}
+	return p.asm.Slot(int(h.Group), int(h.Index))
+}
+
+func (s *session) isRefused(seq uint64) bool {
+	_, ok := s.refused[seq]
+	return ok
 }
 
 // addShard files an authenticated shard. An error means the sender's
@@ -135,12 +167,23 @@ func (r *Receiver) addShard(s *session, h *wire.Header, plain []byte, now time.T
 	if err := checkPosition(l, h); err != nil {
 		return err
 	}
-	r.makeRoom(s, h.Seq, now)
+	if p != nil && p.asm.Has(int(h.Group), int(h.Index)) {
+		r.c.dupShards.Add(1)
+		r.putShard(plain)
+		return nil
+	}
+	need := s.shardSize + 64
+	if p == nil {
+		need += l.N*s.shardSize + 24*l.Shards()
+	}
+	r.makeRoom(s, h.Seq, need, now)
+	before := 0
 	if p == nil {
 		p = &pending{asm: fec.NewAssembly(l, r.codec), deadline: now.Add(s.horizon)}
 		s.batches[h.Seq] = p
+	} else {
+		before = p.asm.Bytes()
 	}
-	before := p.asm.Bytes()
 	kept, err := p.asm.Add(int(h.Group), int(h.Index), plain)
 	r.addMem(p.asm.Bytes() - before)
 	switch {
@@ -150,8 +193,7 @@ func (r *Receiver) addShard(s *session, h *wire.Header, plain []byte, now time.T
 		r.malformed(now, fmt.Sprintf("batch %d: %v", h.Seq, err))
 		return nil
 	case !kept:
-		r.c.dupShards.Add(1)
-		r.putShard(plain)
+		r.putShard(plain) // copied into its place
 	}
 	if p.asm.Complete() {
 		r.complete(s, h.Seq, p, now)
@@ -180,11 +222,10 @@ func (r *Receiver) addMem(delta int) {
 	r.c.mem.Store(int64(r.mem))
 }
 
-// makeRoom evicts the oldest partial batches other than seq until one more
-// shard fits in MaxMemory. An evicted batch not yet reported is reported as
-// a gap.
-func (r *Receiver) makeRoom(s *session, seq uint64, now time.Time) {
-	need := s.shardSize + 64 + 24*wire.MaxShards
+// makeRoom evicts the oldest partial batches other than seq until need
+// more bytes fit in MaxMemory. An evicted batch not yet reported is
+// reported as a gap.
+func (r *Receiver) makeRoom(s *session, seq uint64, need int, now time.Time) {
 	for r.mem+need > r.cfg.MaxMemory {
 		victim, ok := uint64(0), false
 		for q := range s.batches {
@@ -232,6 +273,7 @@ func (r *Receiver) complete(s *session, seq uint64, p *pending, now time.Time) {
 		return
 	}
 	r.delivered.add(seq)
+	r.c.lastBatch.Store(now.UnixNano())
 	r.c.batches.Add(1)
 	r.c.bytes.Add(uint64(len(batch)))
 	if r.gaps.fill(seq) {

@@ -73,8 +73,29 @@ type ReceiverStats struct {
 	SocketBuffer     int           // SO_RCVBUF granted, in bytes
 	SocketDrops      uint64        // this socket's kernel drops (SO_RXQ_OVFL)
 	KernelRcvbufErrs uint64        // /proc/net/snmp Udp RcvbufErrors (whole host)
+	// FirstData and LastData are when the first and the last authenticated
+	// shard of a first transmission (not a carousel resend) was read;
+	// LastBatch is when the last batch was rebuilt and queued. Zero until
+	// it happened. From FirstData to the later of LastData and LastBatch is
+	// the transfer as the receiver saw it, without process start-up,
+	// session set-up or the Handler's output after the last batch.
+	FirstData, LastData, LastBatch time.Time
 	// Sender is the sender's own account from its last heartbeat.
 	Sender SenderReport
+}
+
+// Goodput returns the batch bytes delivered per second between FirstData
+// and the later of LastData and LastBatch, or 0 before two datagrams.
+func (st ReceiverStats) Goodput() float64 {
+	end := st.LastData
+	if st.LastBatch.After(end) {
+		end = st.LastBatch
+	}
+	d := end.Sub(st.FirstData).Seconds()
+	if st.FirstData.IsZero() || d <= 0 {
+		return 0
+	}
+	return float64(st.Bytes) / d
 }
 
 // SenderReport is what the last heartbeat said.

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"bastion/diode"
+	"bastion/shared/cli"
 
 	"github.com/spf13/cobra"
 )
@@ -93,7 +94,7 @@ func keygenCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if recipient == "" && signing == "" {
-				return errors.New("give --recipient PREFIX, --signing PREFIX or both")
+				return cli.Usage(errors.New("give --recipient PREFIX, --signing PREFIX or both"))
 			}
 			if recipient != "" {
 				if err := writeRecipient(recipient); err != nil {

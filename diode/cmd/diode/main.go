@@ -9,36 +9,35 @@
 // through the diode.Signer interface.
 //
 // Progress goes to stderr when it is a terminal; --json prints final
-// statistics on stdout.
+// statistics on stdout. Errors go to stderr as one "diode: message" line.
+// Exit codes: 0 success, 1 failure, 2 usage error (unknown flag, missing
+// or invalid flag value, wrong arguments).
 package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"bastion/shared/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := root().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "diode:", err)
-		os.Exit(1)
-	}
+	code := cli.Execute(ctx, root(), os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 func root() *cobra.Command {
 	var verbose bool
 	cmd := &cobra.Command{
-		Use:           "diode",
-		Short:         "One-way UDP transfer with FEC, AEAD and signed sessions",
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "diode",
+		Short: "One-way UDP transfer with FEC, AEAD and signed sessions",
 	}
 	cmd.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log to stderr")
 	logger := func() *slog.Logger {

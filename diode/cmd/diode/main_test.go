@@ -258,8 +258,8 @@ func fieldNames(t reflect.Type) []string {
 	return names
 }
 
-// Bad flags fail with exit status 1, a message naming what was wrong, and
-// nothing written.
+// Bad flags fail with exit status 2 (usage) or 1 (anything else), one
+// "diode: message" line naming what was wrong, and nothing written.
 func TestBadFlags(t *testing.T) {
 	dir := keys(t)
 	if err := os.WriteFile(filepath.Join(dir, "open.key"), mustRead(t, filepath.Join(dir, "sender.key")), 0o644); err != nil {
@@ -271,34 +271,35 @@ func TestBadFlags(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		args []string
+		code int
 		want string
 	}{
-		{"send without flags", []string{"send"}, `required flag(s) "key", "sign-key", "to" not set`},
-		{"unknown flag", with(send, "--fast"), "unknown flag: --fast"},
-		{"rate zero", with(send, "--rate", "0"), "--rate 0: want bytes per second"},
-		{"shard too small", with(send, "--shard-size", "8"), "--shard-size 8: want 16 to 65447 bytes"},
-		{"shard too large", with(send, "--shard-size", "70000"), "--shard-size 70000"},
-		{"max data", with(send, "--max-data", "256"), "--max-data 256: want 1 to 255"},
-		{"parity", with(send, "--parity", "60"), "--parity 60: want 0 to 56 with --max-data 200"},
-		{"design loss", with(send, "--design-loss", "0.5"), "--design-loss 0.5"},
-		{"carousel order", with(send, "--carousel", "4s,1s"), "--carousel: delays must increase"},
-		{"carousel syntax", with(send, "--carousel", "soon"), `invalid argument "soon" for "--carousel"`},
-		{"chunk", with(send, "--chunk", "0"), "--chunk 0 out of range"},
+		{"send without flags", []string{"send"}, 2, `required flag(s) "key", "sign-key", "to" not set`},
+		{"unknown flag", with(send, "--fast"), 2, "unknown flag: --fast"},
+		{"rate zero", with(send, "--rate", "0"), 2, "--rate 0: want bytes per second"},
+		{"shard too small", with(send, "--shard-size", "8"), 2, "--shard-size 8: want 16 to 65447 bytes"},
+		{"shard too large", with(send, "--shard-size", "70000"), 2, "--shard-size 70000"},
+		{"max data", with(send, "--max-data", "256"), 2, "--max-data 256: want 1 to 255"},
+		{"parity", with(send, "--parity", "60"), 2, "--parity 60: want 0 to 56 with --max-data 200"},
+		{"design loss", with(send, "--design-loss", "0.5"), 2, "--design-loss 0.5"},
+		{"carousel order", with(send, "--carousel", "4s,1s"), 2, "--carousel: delays must increase"},
+		{"carousel syntax", with(send, "--carousel", "soon"), 2, `invalid argument "soon" for "--carousel"`},
+		{"chunk", with(send, "--chunk", "0"), 2, "--chunk 0 out of range"},
 		{"address", []string{"send", "--to", "nowhere", "--key", "guard.pub", "--sign-key", "sender.key", "guard.pub"},
-			"bad --to"},
+			2, "bad --to"},
 		{"missing key", []string{"send", "--to", "127.0.0.1:9", "--key", "none.pub", "--sign-key", "sender.key"},
-			"none.pub"},
+			1, "none.pub"},
 		{"open signing key", []string{"send", "--to", "127.0.0.1:9", "--key", "guard.pub", "--sign-key", "open.key"},
-			"has mode 0644, want 0600"},
+			1, "has mode 0644, want 0600"},
 		{"wrong key kind", []string{"send", "--to", "127.0.0.1:9", "--key", "sender.pub", "--sign-key", "sender.key"},
-			"sender.pub"},
-		{"missing input", with(send, "no-such-file"), "failed to open input"},
-		{"recv json to stdout", with(recv, "--out", "-", "--json"), "--json needs stdout"},
-		{"recv out missing", with(recv, "--out", "no-such-dir"), "bad --out"},
-		{"recv out is a file", with(recv, "--out", "guard.pub"), "is not a directory"},
-		{"recv argument", with(recv, "--out", ".", "extra"), `unknown command "extra"`},
-		{"keygen nothing", []string{"keygen"}, "give --recipient PREFIX, --signing PREFIX or both"},
-		{"keygen existing", []string{"keygen", "--signing", "sender"}, "failed to create key file"},
+			1, "sender.pub"},
+		{"missing input", with(send, "no-such-file"), 1, "failed to open input"},
+		{"recv json to stdout", with(recv, "--out", "-", "--json"), 2, "--json needs stdout"},
+		{"recv out missing", with(recv, "--out", "no-such-dir"), 1, "bad --out"},
+		{"recv out is a file", with(recv, "--out", "guard.pub"), 1, "is not a directory"},
+		{"recv argument", with(recv, "--out", ".", "extra"), 2, `unknown command "extra"`},
+		{"keygen nothing", []string{"keygen"}, 2, "give --recipient PREFIX, --signing PREFIX or both"},
+		{"keygen existing", []string{"keygen", "--signing", "sender"}, 1, "failed to create key file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := listDir(t, dir)
@@ -307,8 +308,9 @@ func TestBadFlags(t *testing.T) {
 			if e, ok := r.err.(*exec.ExitError); ok {
 				code = e.ExitCode()
 			}
-			if code != 1 || !strings.Contains(string(r.stderr), tc.want) {
-				t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, r.stderr, tc.want)
+			if code != tc.code || !strings.HasPrefix(string(r.stderr), "diode: ") ||
+				!strings.Contains(string(r.stderr), tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and \"diode: ...%s...\"", code, r.stderr, tc.code, tc.want)
 			}
 			if len(r.stdout) != 0 {
 				t.Errorf("stdout %q, want nothing", r.stdout)

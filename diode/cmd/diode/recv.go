@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"bastion/diode"
+	"bastion/shared/cli"
 
 	"github.com/spf13/cobra"
 )
@@ -46,7 +47,7 @@ func recvCmd(logger func() *slog.Logger) *cobra.Command {
 
 func runRecv(ctx context.Context, o recvOpts, log *slog.Logger) error {
 	if o.out == "-" && o.json {
-		return errors.New("--json needs stdout: use --out DIR with it")
+		return cli.Usage(errors.New("--json needs stdout: use --out DIR with it"))
 	}
 	priv, err := diode.ReadPrivateKeyFile(o.key)
 	if err != nil {
@@ -63,7 +64,7 @@ func runRecv(ctx context.Context, o recvOpts, log *slog.Logger) error {
 	}
 	addr, err := net.ResolveUDPAddr("udp", o.listen)
 	if err != nil {
-		return fmt.Errorf("bad --listen: %w", err)
+		return cli.Usagef("bad --listen: %w", err)
 	}
 	conn, err := net.ListenUDP("udp", addr)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"bastion/diode"
 	"bastion/diode/record"
+	"bastion/shared/cli"
 
 	"github.com/spf13/cobra"
 )
@@ -54,10 +55,10 @@ func sendCmd(logger func() *slog.Logger) *cobra.Command {
 
 func runSend(ctx context.Context, o sendOpts, files []string, log *slog.Logger) error {
 	if o.chunk < 1 || o.chunk > diode.DefaultMaxBatch-1024 {
-		return fmt.Errorf("--chunk %d out of range 1 to %d", o.chunk, diode.DefaultMaxBatch-1024)
+		return cli.Usagef("--chunk %d out of range 1 to %d", o.chunk, diode.DefaultMaxBatch-1024)
 	}
 	if err := o.tune.check(); err != nil {
-		return err
+		return cli.Usage(err)
 	}
 	pub, err := diode.ReadPublicKeyFile(o.key)
 	if err != nil {
@@ -69,7 +70,7 @@ func runSend(ctx context.Context, o sendOpts, files []string, log *slog.Logger) 
 	}
 	addr, err := net.ResolveUDPAddr("udp", o.to)
 	if err != nil {
-		return fmt.Errorf("bad --to: %w", err)
+		return cli.Usagef("bad --to: %w", err)
 	}
 	conn, err := net.DialUDP("udp", nil, addr)
 	if err != nil {

@@ -31,7 +31,7 @@ func (t *tuning) addFlags(f *pflag.FlagSet) {
 	f.IntVar(&t.parity, "parity", 0,
 		"parity shards per group (0: sized from --design-loss for a 1e-9 group failure rate)")
 	f.Float64Var(&t.designLoss, "design-loss", diode.DefaultDesignLoss,
-		"random datagram loss the parity is sized for, 0 to 0.5 (ignored with --parity)")
+		"random datagram loss the parity is sized for, more than 0 and less than 0.5 (ignored with --parity)")
 	f.DurationSliceVar(&t.carousel, "carousel", diode.DefaultCarousel,
 		"delays after a batch's first transmission at which it is sent again, increasing")
 	f.BoolVar(&t.noCarousel, "no-carousel", false, "never send a batch again")

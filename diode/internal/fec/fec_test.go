@@ -86,13 +86,59 @@ func FuzzAssembly(f *testing.F) {
 func TestAssemblyRejects(t *testing.T) {
 	l, _ := NewLayout(5000, 512, table)
 	a := NewAssembly(l, NewCodec())
+	held := a.Bytes()
 	for _, tc := range []struct{ g, i, size int }{{1, 0, 512}, {0, 99, 512}, {0, 0, 511}, {-1, 0, 512}} {
 		if kept, err := a.Add(tc.g, tc.i, make([]byte, tc.size)); err == nil || kept {
 			t.Errorf("Add(%d, %d, %d bytes): kept %v err %v, want refusal", tc.g, tc.i, tc.size, kept, err)
 		}
 	}
-	if a.Bytes() != 0 {
-		t.Errorf("bytes %d after refusals, want 0", a.Bytes())
+	if a.Bytes() != held {
+		t.Errorf("bytes %d after refusals, want %d as before", a.Bytes(), held)
+	}
+}
+
+// Data shards written into their Slot are kept in place; others are
+// copied there; parity rebuilds a lost one in place; Batch is the buffer.
+func TestAssemblySlots(t *testing.T) {
+	batch := make([]byte, 3000)
+	for i := range batch {
+		batch[i] = byte(i * 7)
+	}
+	c := NewCodec()
+	l, _ := NewLayout(len(batch), 512, table[:8])
+	enc, err := c.EncodeBatch(batch, l, &Scratch{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAssembly(l, c)
+	k, m, _ := l.Group(0)
+	for i := 1; i < k+m; i++ { // data shard 0 lost
+		want := i < k && i%2 == 0
+		shard := bytes.Clone(enc.Groups[0][i])
+		if slot := a.Slot(0, i); slot != nil {
+			if i >= k {
+				t.Fatalf("Slot(0, %d) of a parity shard: got %d bytes, want nil", i, len(slot))
+			}
+			if want {
+				copy(slot, shard)
+				shard = slot
+			}
+		}
+		kept, err := a.Add(0, i, shard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Parity after the group is rebuilt (i > k) is not kept.
+		if wantKept := i <= k && (want || i == k); kept != wantKept {
+			t.Errorf("Add(0, %d): kept %v, want %v", i, kept, wantKept)
+		}
+		if !a.Has(0, i) || a.Slot(0, i) != nil {
+			t.Errorf("after Add(0, %d): Has %v Slot %v, want held and no slot", i, a.Has(0, i), a.Slot(0, i) != nil)
+		}
+	}
+	got, err := a.Batch()
+	if err != nil || !bytes.Equal(got, batch) || a.Repaired != 1 {
+		t.Fatalf("Batch: err %v, equal %v, repaired %d; want nil, true, 1", err, bytes.Equal(got, batch), a.Repaired)
 	}
 }
 

@@ -58,6 +58,8 @@ func (b *bench) iperf3(ctx context.Context, payload, _ int) result {
 	e := doc.End
 	r.Sent, r.Delivered, r.Seconds = e.Sent.Bytes, e.Received.Bytes, e.Sent.Seconds
 	r.Goodput = mbps(e.Received.Bytes, e.Sent.Seconds)
+	r.Basis = "iperf3 received bytes over its test time"
+
 	r.OK = e.Received.Lost == 0 && e.Received.Bytes == e.Sent.Bytes
 	return r
 }
@@ -97,7 +99,9 @@ func (b *bench) udpcast(ctx context.Context, payload, rate int) result {
 		return r.failed(err)
 	}
 	serr, rerr := send.wait(), recv.wait()
-	return b.finish(r, start, out, firstErr(serr, rerr))
+	r = b.finish(r, start, out, firstErr(serr, rerr))
+	r.Basis = "whole run: udp-sender start to udp-receiver exit"
+	return r
 }
 
 // diode sends the file with the diode command at FEC 16 parity per 64
@@ -138,13 +142,77 @@ func (b *bench) diode(ctx context.Context, payload, rate int) result {
 		return r.failed(err)
 	}
 	serr, rerr := send.wait(), recv.wait()
-	var st struct{ Datagrams, ParityDatagrams, Heartbeats, Announcements uint64 }
+	var st struct{ Datagrams, ParityDatagrams, Heartbeats, Announcements, CarouselResends uint64 }
 	if json.Unmarshal(send.stdout.Bytes(), &st) == nil {
 		if data := st.Datagrams - st.ParityDatagrams - st.Heartbeats - st.Announcements; data > 0 {
 			r.FECOverhead = float64(st.ParityDatagrams) / float64(data)
 		}
 	}
-	return b.finish(r, start, filepath.Join(out, "data.bin"), firstErr(serr, rerr))
+	r = b.finish(r, start, filepath.Join(out, "data.bin"), firstErr(serr, rerr))
+	var rx rxStats
+	if json.Unmarshal(recv.stdout.Bytes(), &rx) == nil {
+		rx.CarouselResends = st.CarouselResends
+		r.Receiver = &rx
+		r.atReceiver(rx)
+	}
+	return r
+}
+
+// rxStats is the part of `diode recv --json` the bench reads.
+type rxStats struct {
+	DatagramsLost    uint64    `json:"datagrams_lost"`    // holes in the datagram counter
+	SocketDrops      uint64    `json:"socket_drops"`      // the kernel's drops on the receiving socket
+	GroupsRepaired   uint64    `json:"groups_repaired"`   // groups rebuilt by Reed-Solomon
+	Gaps             uint64    `json:"gaps"`              // batches reported missing
+	TailMissing      uint64    `json:"tail_missing"`      // batches missing at the end
+	GapsFilled       uint64    `json:"gaps_filled"`       // reported batches a resend completed
+	CarouselResends  uint64    `json:"carousel_resends"`  // the sender's batches sent again
+	FirstData        time.Time `json:"first_data"`        // first shard read
+	LastData         time.Time `json:"last_data"`         // last shard of a first transmission read
+	LastBatch        time.Time `json:"last_batch"`        // last batch rebuilt
+	TransferSeconds  float64   `json:"transfer_s"`        // FirstData to the later of LastData, LastBatch
+	SocketBuffer     int       `json:"socket_buffer"`     // SO_RCVBUF granted
+	DuplicateShards  uint64    `json:"duplicate_shards"`  // shards already held
+	HeartbeatsMissed uint64    `json:"heartbeats_missed"` // heartbeat alarms
+}
+
+// UnmarshalJSON reads the receiver's statistics, which use Go field names.
+func (x *rxStats) UnmarshalJSON(b []byte) error {
+	var st struct {
+		DatagramsLost, SocketDrops, GroupsRepaired, Gaps, TailMissing, GapsFilled uint64
+		DuplicateShards, HeartbeatsMissed                                         uint64
+		FirstData, LastData, LastBatch                                            time.Time
+		SocketBuffer                                                              int
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return err
+	}
+	*x = rxStats{DatagramsLost: st.DatagramsLost, SocketDrops: st.SocketDrops,
+		GroupsRepaired: st.GroupsRepaired, Gaps: st.Gaps, TailMissing: st.TailMissing,
+		GapsFilled: st.GapsFilled, FirstData: st.FirstData, LastData: st.LastData,
+		LastBatch: st.LastBatch, SocketBuffer: st.SocketBuffer, DuplicateShards: st.DuplicateShards,
+		HeartbeatsMissed: st.HeartbeatsMissed}
+	end := st.LastData
+	if st.LastBatch.After(end) {
+		end = st.LastBatch
+	}
+	if !st.FirstData.IsZero() && end.After(st.FirstData) {
+		x.TransferSeconds = end.Sub(st.FirstData).Seconds()
+	}
+	return nil
+}
+
+// atReceiver restates a verified run's goodput over the receiver's
+// transfer time, the basis of iperf3's received rate, and keeps the whole
+// run's figure beside it.
+func (r *result) atReceiver(rx rxStats) {
+	r.WallSeconds, r.WallGoodput = r.Seconds, r.Goodput
+	if !r.OK || rx.TransferSeconds <= 0 {
+		return
+	}
+	r.Seconds = rx.TransferSeconds
+	r.Goodput = mbps(r.Delivered, r.Seconds)
+	r.Basis = "receiver: first to last data datagram, file verified by SHA-256"
 }
 
 // finish fills in a file transfer's outcome.
