@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"sync"
+	"unicode/utf8"
 )
 
 // The canonical encoding is what encoding/json produces for an Envelope
@@ -14,9 +14,6 @@ import (
 // and the reflective encoder was one of its larger costs. The tests compare
 // the two on generated envelopes and fail when a struct gains a field that
 // this file does not write.
-
-// encodeBufs recycles encoding buffers between calls.
-var encodeBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // appendEnvelope appends the canonical encoding of e to dst. bodyValid
 // says that e.Body is known to be valid JSON (Validate has decoded it).
@@ -116,30 +113,63 @@ func appendStrings(dst []byte, ss []string) []byte {
 	return append(dst, ']')
 }
 
-// appendJSONString appends s as a JSON string. Printable ASCII other than
-// the quote and backslash is copied; anything else goes through
-// encoding/json so escapes (control characters, U+2028, invalid UTF-8)
-// match it exactly.
+// appendJSONString appends s as a JSON string, escaped exactly as
+// encoding/json escapes it with HTML escaping off: the quote and backslash
+// and control characters escaped (short forms for \b \f \n \r \t,
+// \u00XX for the rest), each byte of invalid UTF-8 replaced by \ufffd,
+// U+2028 and U+2029 escaped, everything else copied. The tests check it
+// against encoding/json on generated and fuzzed strings.
 func appendJSONString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return appendSlowString(dst, s)
-		}
-	}
 	dst = append(dst, '"')
-	dst = append(dst, s...)
+	from := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[from:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			from = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[from:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[from:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		from = i
+	}
+	dst = append(dst, s[from:]...)
 	return append(dst, '"')
 }
 
-func appendSlowString(dst []byte, s string) []byte {
-	buf := encodeBufs.Get().(*bytes.Buffer)
-	defer encodeBufs.Put(buf)
-	buf.Reset()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return append(dst, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
-}
+const hexDigits = "0123456789abcdef"
 
 // appendCompact appends raw with insignificant space removed, exactly as
 // encoding/json writes a json.RawMessage with HTML escaping off; nil is

@@ -121,3 +121,24 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	})
 }
+
+// FuzzAppendJSONString checks the string escaper against encoding/json
+// with HTML escaping off.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "±5%", "a\"b\\c", "\x00\x01\x1f\x7f", "\b\f\n\r\t",
+		"\u2028\u2029", "\xff\xfe", "é\xc3", "<>&", "日本"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		want := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}

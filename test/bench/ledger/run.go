@@ -136,6 +136,12 @@ func run(ctx context.Context, o options, logger *slog.Logger) (*results, error) 
 	}
 	var pw *pacedWindow
 	if rest := reqs[min(int(w.taken.Load()), len(reqs)):]; rate > 0 && len(rest) > 0 && o.pacedDuration > 0 {
+		// Start from a quiet appliance: the closed loop leaves the
+		// exporter, the guard and the portal a backlog to work through.
+		logger.Info("waiting for the closed loop's entries to cross")
+		if _, _, err := c.WaitExported(ctx, 120*time.Second); err != nil {
+			return nil, err
+		}
 		pw = pacedLoad(ctx, c, gw, rest, rate, o.pacedDuration, o.pacedWorkers, logger)
 	}
 
