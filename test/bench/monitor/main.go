@@ -3,7 +3,7 @@
 //
 //	go run ./test/bench/monitor [-out bench-results/monitor.json] [-n 100000]
 //
-// GOMAXPROCS is set to 1. Inputs are generated before timing starts
+// GOMAXPROCS is set to 1, and the collector target to bastion-node's (GOGC=400) unless GOGC is set. Inputs are generated before timing starts
 // (replay.Generator, seeded): a monitor is warmed by committing 20,000
 // orders and 20,000 payments, then decides n pre-generated submissions,
 // orders and payments alternately, without observing them (deciding never
@@ -43,7 +43,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"time"
 
 	"bastion/high-side/monitor"
@@ -54,6 +56,7 @@ import (
 // Results is the content of monitor.json.
 type Results struct {
 	GOMAXPROCS             int      `json:"gomaxprocs"`
+	GOGC                   string   `json:"gogc"`
 	Decisions              int      `json:"decisions"`
 	RulePack               string   `json:"rule_pack"`
 	DecisionsPerS          float64  `json:"decisions_per_s"`
@@ -82,6 +85,10 @@ type Results struct {
 
 const pacedRate = 50_000
 
+// nodeGCPercent is bastion-node's garbage collector target when GOGC is
+// not set (high-side/cmd/bastion-node).
+const nodeGCPercent = 400
+
 func main() {
 	out := flag.String("out", filepath.Join("bench-results", "monitor.json"), "output file")
 	n := flag.Int("n", 100_000, "decisions per run")
@@ -100,7 +107,14 @@ func main() {
 
 func run(out string, n int, data, prof string) error {
 	runtime.GOMAXPROCS(1)
-	res := Results{GOMAXPROCS: runtime.GOMAXPROCS(0), Decisions: n, PacedRatePerS: pacedRate}
+	// The monitor runs inside bastion-node, whose collector target is 400
+	// unless GOGC says otherwise: measure it under the same setting.
+	gogc := os.Getenv("GOGC")
+	if gogc == "" {
+		debug.SetGCPercent(nodeGCPercent)
+		gogc = strconv.Itoa(nodeGCPercent)
+	}
+	res := Results{GOMAXPROCS: runtime.GOMAXPROCS(0), GOGC: gogc, Decisions: n, PacedRatePerS: pacedRate}
 
 	// Baseline and surveillance back to back, then the paced run.
 	base, err := newBench(monitor.DefaultConfig(), n)
