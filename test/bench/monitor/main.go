@@ -3,7 +3,8 @@
 //
 //	go run ./test/bench/monitor [-out bench-results/monitor.json] [-n 100000]
 //
-// GOMAXPROCS is set to 1, and the collector target to bastion-node's (GOGC=400) unless GOGC is set. Inputs are generated before timing starts
+// GOMAXPROCS is set to 1, and the collector target to bastion-node's
+// (GOGC=400) unless GOGC is set. Inputs are generated before timing starts
 // (replay.Generator, seeded): a monitor is warmed by committing 20,000
 // orders and 20,000 payments, then decides n pre-generated submissions,
 // orders and payments alternately, without observing them (deciding never
