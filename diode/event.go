@@ -15,9 +15,14 @@ const (
 	// KindSenderRestart: a newer session replaced the current one; partial
 	// batches of the old session were discarded and reported as gaps.
 	KindSenderRestart
-	// KindSessionClosed: the sender announced a clean shutdown.
+	// KindSessionClosed: the sender announced a clean shutdown. Every
+	// batch of the session still missing has been reported by a
+	// KindLost event before it.
 	KindSessionClosed
 	// KindSessionExpired: no authenticated datagram for SessionTimeout.
+	// Every batch known to be missing (partial batches and sequences the
+	// sender's heartbeats reported sent) has been reported by a KindLost
+	// event before it; Last is the last sequence the sender reported.
 	KindSessionExpired
 	// KindGap: batches First..Last were sent but cannot be rebuilt from
 	// what arrived; the carousel may still fill them.
@@ -44,7 +49,19 @@ const (
 	// KindQueueOverflow: Count rebuilt batches found the delivery queue
 	// full and were dropped (First..Last); the carousel may bring them.
 	KindQueueOverflow
+	// KindUnannounced: Count datagrams of session Session were heard while
+	// no session was current, and no verified announcement for it came
+	// within SessionTimeout of the last one: the announcement was lost or
+	// signed by another key, and what those datagrams carried is lost. It
+	// ends the wait for that session as KindSessionExpired would.
+	KindUnannounced
 )
+
+// Final reports whether k ends the receiver's wait for a session: after
+// it, nothing more of that session will be delivered or reported.
+func (k Kind) Final() bool {
+	return k == KindSessionClosed || k == KindSessionExpired || k == KindUnannounced
+}
 
 var kindNames = map[Kind]string{
 	KindSessionStarted: "session_started", KindSenderRestart: "sender_restart",
@@ -53,7 +70,7 @@ var kindNames = map[Kind]string{
 	KindLost: "lost", KindHeartbeatMissed: "heartbeat_missed",
 	KindHeartbeatResumed: "heartbeat_resumed", KindMalformed: "malformed",
 	KindAuthFailure: "auth_failure", KindUnknownType: "unknown_type",
-	KindQueueOverflow: "queue_overflow",
+	KindQueueOverflow: "queue_overflow", KindUnannounced: "unannounced",
 }
 
 // String returns the kind's snake_case name.

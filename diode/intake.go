@@ -37,6 +37,7 @@ func (r *Receiver) process(d []byte, now time.Time) {
 			return
 		}
 		r.c.unknownSession.Add(1)
+		r.orphan.heard(h.Session, now)
 		r.limbo.add(h.Session, d, now)
 		return
 	}
@@ -124,6 +125,9 @@ func (r *Receiver) admit(a *wire.Announce, signed, sig, raw []byte, now time.Tim
 	}
 	r.cur = s
 	r.c.session.Store(s.id)
+	if r.orphan.id == s.id {
+		r.orphan = orphan{}
+	}
 	// Deduplication is per session: a new session (a restarted sender or a
 	// new leader resending its recent batches) is delivered again, and the
 	// consumer, which knows what it has made durable, drops what it holds.

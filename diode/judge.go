@@ -99,7 +99,7 @@ func (r *Receiver) closed(s *session, now time.Time) {
 	for q := range s.batches {
 		r.release(s, q)
 	}
-	r.gaps.finalise()
+	r.settle(s.id, now)
 	r.emit(Event{Kind: KindSessionClosed, Time: now, Session: s.id})
 }
 

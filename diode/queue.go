@@ -27,6 +27,10 @@ type item struct {
 	event *Event
 }
 
+// maxEvents bounds queued events. Events that settle a session (KindLost
+// and the Final kinds) may use as many again, so that a flood of noise
+// events never hides the end of a transfer: they number at most maxGaps
+// per session plus one.
 const maxEvents = 4096
 
 func newQueue(maxBatches, maxBytes int) *queue {
@@ -50,8 +54,12 @@ func (q *queue) pushBatch(seq uint64, b []byte) bool {
 
 // pushEvent queues an event, or counts it dropped if maxEvents are queued.
 func (q *queue) pushEvent(e Event) {
+	limit := maxEvents
+	if e.Kind == KindLost || e.Kind.Final() {
+		limit = 2 * maxEvents
+	}
 	q.mu.Lock()
-	if q.events >= maxEvents {
+	if q.events >= limit {
 		q.mu.Unlock()
 		q.eventsDropped.Add(1)
 		return

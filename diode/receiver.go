@@ -49,6 +49,7 @@ type Receiver struct {
 	mem       int
 	openGap   *Event // gap event being gathered, see report
 	openGapAt time.Time
+	orphan    orphan // datagrams heard of a session never announced
 }
 
 type receiverCounters struct {
@@ -237,6 +238,8 @@ func (r *Receiver) housekeep(now time.Time) {
 	}
 	if s := r.cur; s != nil {
 		r.sessionTimers(s, now)
+	} else {
+		r.orphanTimer(now)
 	}
 	r.gaps.expire(now, r.delivered, r.lostEvent)
 	r.limbo.expire(now)

@@ -125,6 +125,9 @@ func NewSender(conn *net.UDPConn, cfg SenderConfig, logger *slog.Logger) (*Sende
 		<-s.wdone
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
+	// Twice: a transfer shorter than AnnounceInterval has no other copy
+	// before its end, and one lost announcement would lose all of it.
+	s.sendAnnouncement()
 	s.sendAnnouncement()
 	s.wg.Add(2)
 	go s.beacon()
@@ -328,8 +331,8 @@ func (s *Sender) Drain(ctx context.Context) error {
 
 // Close interrupts a Send in progress (it returns ErrClosed), lets the
 // writer finish the batches Send handed over, stops the heartbeat,
-// carousel and writer goroutines and waits for them, then sends three
-// closing heartbeats. It does not close the socket. Batches still waiting
+// carousel and writer goroutines and waits for them, then sends the
+// announcement once more and three closing heartbeats. It does not close the socket. Batches still waiting
 // in the carousel are not resent. Close is idempotent.
 func (s *Sender) Close() error {
 	s.halt(true)
@@ -351,6 +354,9 @@ func (s *Sender) halt(farewell bool) {
 		<-s.wdone
 		s.sendMu.Unlock()
 		if farewell {
+			// A receiver that missed every announcement learns the session
+			// now, and reports the batches it lacks instead of guessing.
+			s.sendAnnouncement()
 			for range 3 {
 				s.sendHeartbeat(wire.FlagClosing)
 			}

@@ -308,9 +308,7 @@ func (r *Receiver) endSession(s *session, now time.Time, why string) {
 // partial batches whose carousel horizon has passed.
 func (r *Receiver) sessionTimers(s *session, now time.Time) {
 	if now.Sub(s.lastActivity) > r.cfg.SessionTimeout {
-		r.endSession(s, now, "session expired")
-		r.emit(Event{Kind: KindSessionExpired, Time: now, Session: s.id,
-			Message: fmt.Sprintf("no authenticated datagram for %v", r.cfg.SessionTimeout)})
+		r.expire(s, now)
 		return
 	}
 	limit := time.Duration(r.cfg.HeartbeatMisses) * s.ann.Heartbeat

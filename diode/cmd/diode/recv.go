@@ -19,6 +19,7 @@ import (
 type recvOpts struct {
 	listen, key, verifyKey, link, out string
 	once, json                        bool
+	sessionTimeout                    time.Duration
 }
 
 func recvCmd(logger func() *slog.Logger) *cobra.Command {
@@ -37,7 +38,10 @@ func recvCmd(logger func() *slog.Logger) *cobra.Command {
 	f.StringVar(&o.verifyKey, "verify-key", "", "sender's Ed25519 public key, PKIX PEM (required)")
 	f.StringVar(&o.link, "link", "diode", "link name")
 	f.StringVar(&o.out, "out", "", `directory to write files into, or "-" for stdout (required)`)
-	f.BoolVar(&o.once, "once", false, "exit when the sender's session closes or expires")
+	f.BoolVar(&o.once, "once", false, "exit when the sender's session closes or expires; "+
+		"the exit status is 1 if anything is missing")
+	f.DurationVar(&o.sessionTimeout, "session-timeout", 10*time.Second,
+		"end a session silent for this long (and give up on one never announced)")
 	f.BoolVar(&o.json, "json", false, "print statistics as JSON on stdout at exit")
 	for _, n := range []string{"listen", "key", "verify-key", "out"} {
 		cmd.MarkFlagRequired(n)
@@ -71,7 +75,11 @@ func runRecv(ctx context.Context, o recvOpts, log *slog.Logger) error {
 		return fmt.Errorf("failed to listen: %w", err)
 	}
 	defer conn.Close()
-	r, err := diode.NewReceiver(conn, diode.ReceiverConfig{Link: o.link, PrivateKey: priv, Verifier: verifier}, log)
+	if o.sessionTimeout <= 0 {
+		return cli.Usagef("bad --session-timeout %v: want a positive duration", o.sessionTimeout)
+	}
+	r, err := diode.NewReceiver(conn, diode.ReceiverConfig{Link: o.link, PrivateKey: priv,
+		Verifier: verifier, SessionTimeout: o.sessionTimeout}, log)
 	if err != nil {
 		return err
 	}
@@ -81,7 +89,7 @@ func runRecv(ctx context.Context, o recvOpts, log *slog.Logger) error {
 	if err := r.Run(ctx, h); err != nil {
 		return err
 	}
-	incomplete := sink.finish()
+	incomplete := h.outcome.err(sink.finish())
 	h.progress(true)
 	if o.json {
 		if err := json.NewEncoder(os.Stdout).Encode(r.Stats()); err != nil {
@@ -99,6 +107,7 @@ type recvHandler struct {
 	tty  bool
 	r    *diode.Receiver
 	last time.Time
+	outcome
 }
 
 func (h *recvHandler) Batch(seq uint64, p []byte) {
@@ -112,13 +121,14 @@ func (h *recvHandler) Event(e diode.Event) {
 	switch e.Kind {
 	case diode.KindMalformed, diode.KindAuthFailure, diode.KindUnknownType, diode.KindGap,
 		diode.KindTailMissing, diode.KindLost, diode.KindHeartbeatMissed, diode.KindSenderRestart,
-		diode.KindQueueOverflow, diode.KindSessionExpired:
+		diode.KindQueueOverflow, diode.KindSessionExpired, diode.KindUnannounced:
 		fmt.Fprintf(os.Stderr, "\rdiode: %s\n", e)
 	}
 	if e.Kind == diode.KindLost {
 		h.sink.skip(e.First, e.Last)
 	}
-	if (e.Kind == diode.KindSessionClosed || e.Kind == diode.KindSessionExpired) && h.once {
+	h.note(e)
+	if e.Kind.Final() && h.once {
 		h.stop()
 	}
 }

@@ -118,7 +118,7 @@ func (b *bench) diode(ctx context.Context, payload, rate int) result {
 	defer cancel()
 	addr := fmt.Sprintf("127.0.0.1:%d", diodePort)
 	recv, err := b.start(ctx, b.o.diode, "recv", "--listen", addr, "--key", "guard.key",
-		"--verify-key", "sender.pub", "--out", out, "--once", "--json")
+		"--verify-key", "sender.pub", "--out", out, "--once", "--session-timeout", "5s", "--json")
 	if err != nil {
 		return r.failed(err)
 	}
