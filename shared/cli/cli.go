@@ -65,7 +65,9 @@ func Execute(ctx context.Context, root *cobra.Command, args []string, stdout, st
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	stop := startProfile(root.Name(), func(err error) { fmt.Fprintf(stderr, "%s: %v\n", root.Name(), err) })
 	err := root.ExecuteContext(ctx)
+	stop()
 	if err == nil {
 		return ExitOK
 	}

@@ -23,7 +23,7 @@ func main() {
 
 // command is the bastion-node command line.
 func command() *cobra.Command {
-	var nodeCfg, servicesCfg, level, profile string
+	var nodeCfg, servicesCfg, level string
 	cmd := &cobra.Command{
 		Use:   "bastion-node --config node.toml --services services.toml",
 		Short: "Run one high-side node",
@@ -36,11 +36,6 @@ func command() *cobra.Command {
 				return cli.Usage(err)
 			}
 			tuneGC()
-			stopProfile, err := startProfile(profile)
-			if err != nil {
-				return err
-			}
-			defer stopProfile()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			return run(ctx, nodeCfg, servicesCfg, logger)
@@ -49,8 +44,6 @@ func command() *cobra.Command {
 	cmd.Flags().StringVar(&nodeCfg, "config", "", "node configuration (Raft, TLS), TOML")
 	cmd.Flags().StringVar(&servicesCfg, "services", "", "services configuration (gateway, FIX, HSM, link), TOML")
 	cmd.Flags().StringVar(&level, "log-level", "info", "debug, info, warn or error")
-	cmd.Flags().StringVar(&profile, "cpuprofile", os.Getenv("BASTION_CPUPROFILE"),
-		"write a CPU profile to this file, or into this directory, until shutdown (default $BASTION_CPUPROFILE)")
 	_ = cmd.MarkFlagRequired("config")
 	_ = cmd.MarkFlagRequired("services")
 	return cmd
