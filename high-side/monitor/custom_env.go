@@ -79,7 +79,7 @@ func orderNotional(_ *Monitor, c *orderCtx) any {
 	if c.valueErr != nil {
 		return types.WrapErr(c.valueErr)
 	}
-	return celDecimal{c.notional}
+	return celDecimal{c.notional()}
 }
 
 func traderCategory(m *Monitor, c *orderCtx) any {

@@ -76,11 +76,14 @@ func (f *flow) countSince(t int64) int {
 }
 
 // countBetween returns the number of events after t with lo <= amount < hi.
-func (f *flow) countBetween(t int64, lo, hi decimal.Decimal) int {
+func (f *flow) countBetween(t int64, lo, hi num) int {
 	n := 0
 	for i := range f.ev {
 		e := &f.ev[i]
-		if e.at > t && e.amount.GreaterThanOrEqual(lo) && e.amount.LessThan(hi) {
+		if e.at <= t {
+			continue
+		}
+		if a := numOf(e.amount); a.cmp(lo) >= 0 && a.cmp(hi) < 0 {
 			n++
 		}
 	}

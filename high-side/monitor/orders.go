@@ -20,8 +20,7 @@ type orderCtx struct {
 	t        *text // where rules write observed values
 	now      int64
 	firm     string
-	notional decimal.Decimal
-	value    num // notional, for the built-in rules
+	value    num // notional; see notional for the custom rules
 	valueErr error
 	open     openOrder
 	isOpen   bool
@@ -122,13 +121,19 @@ func (m *Monitor) DecideOrder(o intake.Order, now time.Time) entry.Decision {
 	s := getScratch()
 	defer s.release()
 	s.order = o
-	ev := eventBit(o.Event)
-	v := newVerdictCap(m.cfg.Version, m.checksFor(ev))
+	v := newVerdictCap(m.cfg.Version, m.checksFor(eventBit(o.Event)))
 	v.text = &s.text
+	return m.decideOrder(v, s, now)
+}
+
+// decideOrder runs the order rules on s.order, writing observed values
+// into v's text, and returns the decision. The caller holds the read lock.
+func (m *Monitor) decideOrder(v *verdict, s *scratch, now time.Time) entry.Decision {
+	ev := eventBit(s.order.Event)
 	if !checkWellFormed(v, wellFormedOrder(&s.order)) {
 		return v.finish()
 	}
-	s.octx.t = &s.text
+	s.octx.t = v.text
 	c := m.fillOrderContext(&s.octx, &s.order, now)
 	for i := range orderRules {
 		r := &orderRules[i]
@@ -173,9 +178,12 @@ func (m *Monitor) fillOrderContext(c *orderCtx, o *intake.Order, now time.Time) 
 		price = ref
 	}
 	c.value = numOf(price).mul(numInt(o.Quantity))
-	c.notional = c.value.dec()
 	return c
 }
+
+// notional returns the order's notional as a decimal, for the custom
+// rules; the built-in rules read value, which deciding need not convert.
+func (c *orderCtx) notional() decimal.Decimal { return c.value.dec() }
 
 // reference returns the collar's reference price of a symbol: the last
 // accepted price, or else the configured one.
@@ -232,7 +240,7 @@ func (m *Monitor) duplicateOrder(c *orderCtx) finding {
 }
 
 func fingerprintOf(o *intake.Order) fingerprint {
-	return fingerprint{o.Trader, o.Symbol, o.Side, o.Quantity, o.Price.String()}
+	return fingerprint{o.Trader, o.Symbol, o.Side, o.Quantity, priceKeyOf(o.Price)}
 }
 
 func (m *Monitor) unknownOrder(c *orderCtx) finding {
@@ -337,7 +345,7 @@ func (g orderFieldsOf) number(field string) (decimal.Decimal, error) {
 	case "price":
 		return g.c.o.Price, nil
 	}
-	return g.c.notional, g.c.valueErr
+	return g.c.notional(), g.c.valueErr
 }
 
 // runCustom evaluates one custom rule.

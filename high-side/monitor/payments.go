@@ -65,16 +65,23 @@ func (m *Monitor) DecidePayment(p intake.Payment, now time.Time) entry.Decision 
 	s.payment = p
 	v := newVerdictCap(m.cfg.Version, m.payCap)
 	v.text = &s.text
+	return m.decidePayment(v, s, now)
+}
+
+// decidePayment runs the payment rules on s.payment, writing observed
+// values into v's text, and returns the decision. The caller holds the
+// read lock.
+func (m *Monitor) decidePayment(v *verdict, s *scratch, now time.Time) entry.Decision {
 	if !checkWellFormed(v, wellFormedPayment(&s.payment)) {
 		return v.finish()
 	}
 	c := &s.pctx
-	*c = paymentCtx{p: &s.payment, t: &s.text, now: now.UnixNano()}
+	*c = paymentCtx{p: &s.payment, t: v.text, now: now.UnixNano()}
 	c.out, c.in = &c.empty, &c.empty
-	if f, ok := m.st.out.peek(p.From); ok {
+	if f, ok := m.st.out.peek(s.payment.From); ok {
 		c.out = f
 	}
-	if f, ok := m.st.in.peek(p.To); ok {
+	if f, ok := m.st.in.peek(s.payment.To); ok {
 		c.in = f
 	}
 	for i := range paymentRules {
@@ -117,7 +124,7 @@ func (m *Monitor) drain(c *paymentCtx) finding {
 		return finding{observed: "kind not covered", limit: limit}
 	case bal.IsZero():
 		return finding{observed: "balance unknown", limit: limit}
-	case c.p.Amount.GreaterThan(bal):
+	case numOf(c.p.Amount).cmp(numOf(bal)) > 0:
 		return finding{observed: "amount exceeds balance (overdraft)", limit: limit}
 	}
 	amount, balance := numOf(c.p.Amount), numOf(bal)
@@ -154,7 +161,9 @@ func (m *Monitor) amountHistory(c *paymentCtx) finding {
 	amount, mean := numOf(c.p.Amount), numOf(c.out.mean)
 	ceiling := mean.mul(numOf(r.Factor.Decimal))
 	c.t.num(amount).str(" against mean ").num(mean).str(" of ").int(int64(n))
-	return finding{fired: amount.cmp(ceiling) > 0, obs: c.t.since(at), limit: ceiling.String()}
+	obs, lim := c.t.since(at), c.t.mark()
+	c.t.num(ceiling)
+	return finding{fired: amount.cmp(ceiling) > 0, obs: obs, lim: c.t.since(lim)}
 }
 
 func (m *Monitor) newCounterparty(c *paymentCtx) finding {
@@ -168,7 +177,7 @@ func (m *Monitor) newCounterparty(c *paymentCtx) finding {
 	}
 	c.t.dec(c.p.Amount).str(" to a new counterparty")
 	return finding{
-		fired: c.p.Amount.GreaterThanOrEqual(r.Amount.Decimal),
+		fired: numOf(c.p.Amount).cmp(numOf(r.Amount.Decimal)) >= 0,
 		obs:   c.t.since(at),
 		limit: m.text.newCounterparty,
 	}
@@ -178,8 +187,8 @@ func (m *Monitor) newCounterparty(c *paymentCtx) finding {
 // threshold, this one included, when this one is in the band.
 func (m *Monitor) structuring(c *paymentCtx) finding {
 	r := &m.cfg.Payments.Structuring
-	lo, hi := m.text.structuringLow, r.Threshold.Decimal
-	if c.p.Amount.LessThan(lo) || c.p.Amount.GreaterThanOrEqual(hi) {
+	lo, hi, amount := numOf(m.text.structuringLow), numOf(r.Threshold.Decimal), numOf(c.p.Amount)
+	if amount.cmp(lo) < 0 || amount.cmp(hi) >= 0 {
 		return finding{observed: "amount outside band", limit: m.text.structuring}
 	}
 	n := 1 + c.out.countBetween(c.now-int64(r.Window.Duration), lo, hi)

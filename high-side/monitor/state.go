@@ -49,7 +49,7 @@ type fingerprint struct {
 	symbol string
 	side   entry.Side
 	qty    int64
-	price  string // decimal in canonical form: "100.5" for 100.50
+	price  priceKey
 }
 
 // txKey identifies a transaction: its idempotency key, or for an order

@@ -116,9 +116,10 @@ func ReplayOrders(m *monitor.Monitor, orders []intake.Order) OrderReport {
 	orders = slices.Clone(orders)
 	sortOrders(orders)
 	rep := OrderReport{Events: len(orders), ByRule: map[string]int{}, ByReason: map[string]int{}}
+	var rec monitor.Record // alerts are counted before the next decision reuses it
 	for _, o := range orders {
 		at := time.Unix(0, o.Time)
-		for _, a := range m.ObserveOrder(o, m.DecideOrder(o, at), at) {
+		for _, a := range m.ObserveOrder(o, m.DecideOrderInto(o, at, &rec), at) {
 			rep.Alerts++
 			rep.ByRule[a.Rule]++
 			rep.ByReason[a.Reason]++

@@ -29,9 +29,10 @@ func ReplayLabelled(m *monitor.Monitor, rows []replay.Labeled[intake.Payment]) P
 	rows = slices.Clone(rows)
 	slices.SortStableFunc(rows, func(a, b replay.Labeled[intake.Payment]) int { return cmpInt(a.Item.Time, b.Item.Time) })
 	rep := PaymentReport{Transactions: len(rows), ByReason: map[string]int{}}
+	var rec monitor.Record // the decision is scored before the next one reuses it
 	for _, r := range rows {
 		at := time.Unix(0, r.Item.Time)
-		d := m.DecidePayment(r.Item, at)
+		d := m.DecidePaymentInto(r.Item, at, &rec)
 		m.ObservePayment(r.Item, d, at)
 		rep.Score.add(d.Outcome != entry.Accept, r.Fraud)
 		for _, reason := range d.Reasons {
@@ -72,9 +73,10 @@ func ReplayAccounts(m *monitor.Monitor, payments []intake.Payment, labels map[st
 	rep := AccountReport{Accounts: len(labels), Transactions: len(payments), ByRule: map[string]int{}}
 	flagged := map[string]bool{}
 	byRule := map[string]map[string]bool{}
+	var rec monitor.Record // alerts are read before the next decision reuses it
 	for _, p := range payments {
 		at := time.Unix(0, p.Time)
-		for _, a := range m.ObservePayment(p, m.DecidePayment(p, at), at) {
+		for _, a := range m.ObservePayment(p, m.DecidePaymentInto(p, at, &rec), at) {
 			for _, acct := range implicated(a.Rule, p) {
 				flagged[acct] = true
 				if byRule[a.Rule] == nil {

@@ -95,18 +95,23 @@ func main() {
 	n := flag.Int("n", 100_000, "decisions per run")
 	data := flag.String("data", replay.DataDir(), "data folder for the backtest")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the back-to-back runs to this file")
+	memProf := flag.String("memprofile", "", "write a profile of every allocation of the back-to-back runs to this file")
 	scores := flag.Bool("backtest", true, "score the backtest (false leaves the detection figures at 0)")
 	flag.Parse()
 	if !*scores {
 		*data = ""
 	}
-	if err := run(*out, *n, *data, *prof); err != nil {
+	if err := run(*out, *n, *data, profiles{cpu: *prof, mem: *memProf}); err != nil {
 		fmt.Fprintln(os.Stderr, "monitor bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, n int, data, prof string) error {
+// profiles names the files the profiles of the back-to-back runs go to;
+// empty means none.
+type profiles struct{ cpu, mem string }
+
+func run(out string, n int, data string, prof profiles) error {
 	runtime.GOMAXPROCS(1)
 	// The monitor runs inside bastion-node, whose collector target is 400
 	// unless GOGC says otherwise: measure it under the same setting.
@@ -127,13 +132,17 @@ func run(out string, n int, data, prof string) error {
 		return err
 	}
 	res.BaselineRulePack, res.RulePack = base.pack, surv.pack
-	stop, err := startProfile(prof)
+	stop, err := startProfile(prof.cpu)
 	if err != nil {
 		return err
 	}
+	stopMem := startMemProfile(prof.mem)
 	bt := base.backToBack()
 	st := surv.backToBack()
 	stop()
+	if err := stopMem(); err != nil {
+		return err
+	}
 	res.BaselineDecisionsPerS, res.BaselineCPUNsPerDec, res.BaselineAllocsPerDec = bt.perS, bt.cpuNs, bt.allocs
 	res.DecisionsPerS, res.CPUNsPerDecision = st.perS, st.cpuNs
 	res.AllocsPerDecision, res.BytesPerDecision = st.allocs, st.bytes
@@ -171,6 +180,27 @@ func startProfile(path string) (func(), error) {
 		return nil, fmt.Errorf("failed to start profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// startMemProfile records every allocation from now on, if path is set,
+// and returns the function that writes the profile to path.
+func startMemProfile(path string) func() error {
+	if path == "" {
+		return func() error { return nil }
+	}
+	runtime.MemProfileRate = 1
+	return func() error {
+		runtime.MemProfileRate = 0
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("failed to create memory profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return fmt.Errorf("failed to write memory profile: %w", err)
+		}
+		return nil
+	}
 }
 
 func write(path string, res Results) error {
