@@ -37,6 +37,7 @@ const (
 type Command interface {
 	Kind() Kind
 	appendTo(b []byte) []byte
+	sizeHint() int // at least the length of the encoding
 }
 
 // Item is one decided submission: its canonical entry, the openings of the
@@ -90,7 +91,34 @@ func (*ConfigChange) Kind() Kind { return KindConfig }
 // the fields in declaration order, integers as unsigned varints and byte
 // strings as a varint length followed by the bytes.
 func Encode(c Command) []byte {
-	return c.appendTo([]byte{CommandVersion, byte(c.Kind())})
+	b := make([]byte, 2, 2+c.sizeHint())
+	b[0], b[1] = CommandVersion, byte(c.Kind())
+	return c.appendTo(b)
+}
+
+// bytesHint bounds the encoding of a byte string: its length and its
+// varint length prefix.
+func bytesHint(n int) int { return binary.MaxVarintLen64 + n }
+
+func (a *Append) sizeHint() int {
+	n := binary.MaxVarintLen64
+	for i := range a.Items {
+		n += a.Items[i].sizeHint()
+	}
+	return n
+}
+
+func (it *Item) sizeHint() int {
+	return bytesHint(len(it.ID)) + bytesHint(len(it.Entry)) + bytesHint(len(it.Openings)) +
+		bytesHint(len(it.Receipt))
+}
+
+func (e *AdvanceExport) sizeHint() int {
+	return bytesHint(len(e.Link)) + 3*binary.MaxVarintLen64 + bytesHint(len(e.Record.Checkpoint))
+}
+
+func (c *ConfigChange) sizeHint() int {
+	return bytesHint(len(c.Key)) + bytesHint(len(c.Content)) + c.Item.sizeHint()
 }
 
 func (a *Append) appendTo(b []byte) []byte {
@@ -263,6 +291,10 @@ type RulePack struct {
 
 // Kind returns KindRulePack.
 func (*RulePack) Kind() Kind { return KindRulePack }
+
+func (c *RulePack) sizeHint() int {
+	return bytesHint(len(c.Version)) + bytesHint(len(c.Pack)) + c.Item.sizeHint()
+}
 
 func (c *RulePack) appendTo(b []byte) []byte {
 	b = appendBytes(b, []byte(c.Version))

@@ -25,6 +25,10 @@ type Shred struct {
 // Kind returns KindShred.
 func (*Shred) Kind() Kind { return KindShred }
 
+func (s *Shred) sizeHint() int {
+	return (1+len(s.Indexes))*binary.MaxVarintLen64 + s.Item.sizeHint()
+}
+
 func (s *Shred) appendTo(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s.Indexes)))
 	for _, i := range s.Indexes {
