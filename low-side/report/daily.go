@@ -33,6 +33,19 @@ type Daily struct {
 	Refused []RefusedBatch `json:"refused_batches"`
 }
 
+// MaxListed is how many rejections a page lists: the HTML renderings show
+// the first MaxListed in ledger order and say how many more there are; the
+// CSV and JSON renderings always hold every one. A busy day has hundreds
+// of thousands, which no reader pages through and which made every
+// rewrite of the page cost seconds.
+const MaxListed = 1000
+
+// Listed returns the rejections a page lists: the first MaxListed.
+func (d *Daily) Listed() []Rejection { return d.Rejections[:min(len(d.Rejections), MaxListed)] }
+
+// Unlisted returns how many rejections a page leaves out.
+func (d *Daily) Unlisted() int { return len(d.Rejections) - len(d.Listed()) }
+
 // RefusedBatch is a batch whose content the guard withheld.
 type RefusedBatch struct {
 	Seq     uint64 `json:"batch"`

@@ -60,10 +60,10 @@ func (d *Daily) Bytes(f Format) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// renderJSON writes d as one line of compact JSON: the rendering is for
+// programs, and indenting a busy day's report doubled its cost and size.
 func (d *Daily) renderJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(d)
+	return json.NewEncoder(w).Encode(d)
 }
 
 // csvHeader names the columns of the CSV rendering: one row per metric,

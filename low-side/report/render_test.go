@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,5 +155,46 @@ func TestWriteFiles(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(out, "daily-2012-06-22.json"))
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("file content differs from the rendered report (err %v)", err)
+	}
+}
+
+// TestRenderListsAtMostMaxListed checks that a day with more rejections
+// than a page lists shows the first MaxListed in the HTML rendering, says
+// how many it left out, and keeps every one in the CSV and JSON renderings.
+func TestRenderListsAtMostMaxListed(t *testing.T) {
+	n := report.MaxListed + 7
+	d := &report.Daily{Date: "2012-06-21"}
+	for i := range n {
+		d.Rejections = append(d.Rejections, report.Rejection{Index: uint64(i), Type: entry.TypeOrder,
+			ID: "o-" + strconv.Itoa(i), Ref: "ref-" + strconv.Itoa(i), Reasons: []string{entry.ReasonPriceCollar}})
+	}
+	html, err := d.Bytes(report.HTML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := report.MaxListed - 1
+	if !bytes.Contains(html, []byte(">ref-"+strconv.Itoa(last)+"<")) {
+		t.Errorf("HTML lacks rejection %d, the last it should list", last)
+	}
+	if bytes.Contains(html, []byte(">ref-"+strconv.Itoa(report.MaxListed)+"<")) {
+		t.Errorf("HTML lists rejection %d, beyond the first %d", report.MaxListed, report.MaxListed)
+	}
+	note := "The first " + strconv.Itoa(report.MaxListed) + " rejections are listed; 7 more are not."
+	if !bytes.Contains(html, []byte(note)) {
+		t.Errorf("HTML lacks the note %q", note)
+	}
+	for _, f := range []report.Format{report.CSV, report.JSON} {
+		b, err := d.Bytes(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Count(b, []byte("ref-")); got != n {
+			t.Errorf("%s holds %d rejections, want all %d", f, got, n)
+		}
+	}
+
+	d.Rejections = d.Rejections[:3]
+	if html, _ = d.Bytes(report.HTML); bytes.Contains(html, []byte("more are not")) {
+		t.Error("HTML of a day with 3 rejections says some are left out")
 	}
 }
