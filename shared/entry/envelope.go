@@ -94,6 +94,27 @@ func Parse(b []byte) (*Envelope, error) {
 	if len(b) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(b), MaxSize)
 	}
+	e, err := decodeEnvelope(b)
+	if err != nil {
+		return nil, err
+	}
+	again, err := e.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(again, b) {
+		return nil, ErrNotCanonical
+	}
+	return e, nil
+}
+
+// decodeEnvelope decodes b, which is not over MaxSize, rejecting unknown
+// fields and trailing data. Canonical bytes take the single-pass reader;
+// anything else goes through encoding/json.
+func decodeEnvelope(b []byte) (*Envelope, error) {
+	if e, ok := decodeCanonical(b); ok {
+		return e, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var e Envelope
@@ -102,13 +123,6 @@ func Parse(b []byte) (*Envelope, error) {
 	}
 	if dec.More() {
 		return nil, errors.New("malformed entry: trailing data")
-	}
-	again, err := e.Encode()
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.Equal(again, b) {
-		return nil, ErrNotCanonical
 	}
 	return &e, nil
 }
@@ -170,14 +184,9 @@ func Decode(b []byte) (*Envelope, error) {
 	if len(b) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(b), MaxSize)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var e Envelope
-	if err := dec.Decode(&e); err != nil {
-		return nil, fmt.Errorf("malformed entry: %v", err)
-	}
-	if dec.More() {
-		return nil, errors.New("malformed entry: trailing data")
+	e, err := decodeEnvelope(b)
+	if err != nil {
+		return nil, err
 	}
 	if e.Version != Version {
 		return nil, fmt.Errorf("unsupported entry version %d", e.Version)
@@ -185,5 +194,5 @@ func Decode(b []byte) (*Envelope, error) {
 	if !knownTypes[e.Type] {
 		return nil, fmt.Errorf("unknown entry type %q", e.Type)
 	}
-	return &e, nil
+	return e, nil
 }
