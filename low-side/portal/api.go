@@ -66,7 +66,7 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 		err = errNoHTML
 	}
 	if err != nil {
-		s.fail(w, r, http.StatusNotFound, err.Error(), nil)
+		s.fail(w, r, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
 	d, ok := s.cfg.Export.Snapshot().Reports[date]

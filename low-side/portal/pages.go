@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"bastion/low-side/portal/guardlog"
 	"bastion/low-side/report"
@@ -91,7 +92,7 @@ func (s *Server) reportList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) {
 	date, format, err := parseReportName(r.PathValue("name"), true)
 	if err != nil {
-		s.fail(w, r, http.StatusNotFound, err.Error(), nil)
+		s.fail(w, r, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
 	d, ok := s.cfg.Export.Snapshot().Reports[date]
@@ -142,6 +143,12 @@ func (s *Server) guardLogRows(w http.ResponseWriter, r *http.Request) {
 // render executes a template into a buffer first, so that a template
 // error becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, set, name string, data any) {
+	s.renderStatus(w, r, http.StatusOK, set, name, data)
+}
+
+// renderStatus is render with a status other than 200, for a page that
+// explains what was wrong with the request.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, set, name string, data any) {
 	if p, ok := data.(page); ok {
 		p.See = s.visibility(r)
 		data = p
@@ -152,7 +159,27 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, set, name string
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// maxEcho is the longest piece of a request the portal repeats in a
+// message or a form.
+const maxEcho = 64
+
+// clip returns s fit to be repeated back: invalid UTF-8 replaced and at
+// most maxEcho bytes kept, so that a hostile request cannot make a page
+// carry its bytes.
+func clip(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // fail answers with status and a public message; the cause, if any, is
@@ -171,15 +198,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, public
 
 // parseReportName splits "2012-06-21.csv" into date and format. The date
 // is YYYY-MM-DD or "all"; the extension is optional only when
-// bareAllowed.
+// bareAllowed. Its errors describe a malformed request (status 400).
 func parseReportName(name string, bareAllowed bool) (string, report.Format, error) {
 	date, ext, hasExt := strings.Cut(name, ".")
 	if !hasExt && !bareAllowed {
-		return "", "", fmt.Errorf("report %q needs an extension (.json or .csv)", name)
+		return "", "", fmt.Errorf("report %q needs an extension (.json or .csv)", clip(name))
 	}
 	if date != report.AllDates {
 		if t, err := time.Parse("2006-01-02", date); err != nil || t.Format("2006-01-02") != date {
-			return "", "", fmt.Errorf("report %q: date must be YYYY-MM-DD or all", name)
+			return "", "", fmt.Errorf("report %q: date must be YYYY-MM-DD or all", clip(name))
 		}
 	}
 	if !hasExt {
@@ -190,7 +217,7 @@ func parseReportName(name string, bareAllowed bool) (string, report.Format, erro
 			return date, f, nil
 		}
 	}
-	return "", "", fmt.Errorf("report %q: unknown format %q", name, ext)
+	return "", "", fmt.Errorf("report %q: unknown format %q", clip(name), clip(ext))
 }
 
 // sendReport writes the report in format f, as a download when attach.

@@ -38,28 +38,37 @@ type entryView struct {
 var errNotProvable = errors.New("no signed checkpoint held here covers that ledger index yet")
 
 func (s *Server) proofPage(w http.ResponseWriter, r *http.Request) {
-	v := proofView{Index: r.URL.Query().Get("index"), Held: s.cfg.Export.Leaves().Len()}
-	if v.Index != "" {
-		s.fillProof(&v)
+	raw := r.URL.Query().Get("index")
+	v := proofView{Index: clip(raw), Held: s.cfg.Export.Leaves().Len()}
+	status := http.StatusOK
+	if raw != "" {
+		status = s.fillProof(&v, raw)
 	}
-	s.render(w, r, "proof", "layout", page{Title: "Inclusion proof", Nav: "proof", Data: v})
+	s.renderStatus(w, r, status, "proof", "layout", page{Title: "Inclusion proof", Nav: "proof", Data: v})
 }
 
-// fillProof builds and re-verifies the proof of v.Index.
-func (s *Server) fillProof(v *proofView) {
-	idx, err := strconv.ParseUint(v.Index, 10, 64)
-	if err != nil {
+// fillProof builds and re-verifies the proof of the ledger index raw and
+// returns the page's status: 400 for an index that is not one, 404 for
+// one no checkpoint held here covers.
+func (s *Server) fillProof(v *proofView, raw string) int {
+	idx, err := strconv.ParseUint(raw, 10, 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		v.Error = fmt.Sprintf("ledger index %q is beyond any ledger (at most 20 digits)", v.Index)
+		return http.StatusBadRequest
+	case err != nil:
 		v.Error = fmt.Sprintf("ledger index %q is not a whole number", v.Index)
-		return
+		return http.StatusBadRequest
 	}
 	p, err := s.buildProof(idx)
 	if err != nil {
 		v.Error = err.Error()
-		return
+		return http.StatusNotFound
 	}
 	v.Proof = p
 	v.Entry = describeEntry(p.Entry)
 	v.Cp, v.PathOK, v.SigState = s.recheck(p)
+	return http.StatusOK
 }
 
 // buildProof makes the proof of ledger index idx against the newest

@@ -86,8 +86,11 @@ func TestProofPageAndFile(t *testing.T) {
 		{"4", 200, "the audit path leads to the checkpoint root", true},
 		{"9", 200, "withheld above the release label", false},
 		{"13", 200, "the audit path leads to the checkpoint root", true},
-		{"14", 200, "no signed checkpoint held here covers that ledger index yet", false},
-		{"x", 200, "is not a whole number", false},
+		{"14", 404, "no signed checkpoint held here covers that ledger index yet", false},
+		{"x", 400, "is not a whole number", false},
+		{"-1", 400, "is not a whole number", false},
+		{"99999999999999999999999", 400, "is beyond any ledger", false},
+		{"%ff%fe", 400, "&#34;\uFFFD&#34; is not a whole number", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.index, func(t *testing.T) {

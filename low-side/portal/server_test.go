@@ -100,9 +100,9 @@ func TestRoutes(t *testing.T) {
 		{"/reports/all.json", 200, "application/json", `"withheld":5`},
 		{"/reports/2012-06-21.html", 200, "text/html", "Daily activity report: 2012-06-21"},
 		{"/reports/2012-06-23", 404, "text/plain", "no report for 2012-06-23"},
-		{"/reports/2012-13-01.json", 404, "text/plain", "YYYY-MM-DD"},
-		{"/reports/..%2f..%2fetc%2fpasswd", 404, "text/plain", ""},
-		{"/reports/2012-06-21.exe", 404, "text/plain", "unknown format"},
+		{"/reports/2012-13-01.json", 400, "text/plain", "YYYY-MM-DD"},
+		{"/reports/..%2f..%2fetc%2fpasswd", 400, "text/plain", ""},
+		{"/reports/2012-06-21.exe", 400, "text/plain", "unknown format"},
 		{"/guard-log", 200, "text/html", "signature does not verify"},
 		{"/guard-log/rows?decision=reject", 200, "text/html", "signature does not verify"},
 		{"/guard-log?decision=nope", 400, "text/plain", "unknown decision"},
@@ -117,8 +117,8 @@ func TestRoutes(t *testing.T) {
 		{"/api/reports", 200, "application/json", `"date": "2012-06-22"`},
 		{"/api/reports/2012-06-22.json", 200, "application/json", `"entries":6`},
 		{"/api/reports/2012-06-22.csv", 200, "text/csv", "meta,withheld_above_release_label,3"},
-		{"/api/reports/2012-06-22.html", 404, "application/json", "json or .csv"},
-		{"/api/reports/2012-06-22", 404, "application/json", "needs an extension"},
+		{"/api/reports/2012-06-22.html", 400, "application/json", "json or .csv"},
+		{"/api/reports/2012-06-22", 400, "application/json", "needs an extension"},
 		{"/api/guard-log?decision=reject", 200, "application/json", `"batch_seq": 3`},
 		{"/api/guard-log?limit=0", 400, "application/json", "parameter limit"},
 		{"/nowhere", 404, "text/plain", ""},
@@ -300,5 +300,21 @@ func TestAuthMiddlewareWraps(t *testing.T) {
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/reports", nil))
 	if rec.Code != http.StatusUnauthorized || rec.Header().Get("Content-Security-Policy") == "" {
 		t.Errorf("status %d with CSP %q, want 401 with the CSP", rec.Code, rec.Header().Get("Content-Security-Policy"))
+	}
+}
+
+// TestLongRequestNotEchoed checks that a huge report name or proof index
+// is refused without the portal sending its bytes back.
+func TestLongRequestNotEchoed(t *testing.T) {
+	f := newFixture(t, portal.Rate{})
+	long := strings.Repeat("x", 100_000)
+	for _, target := range []string{"/reports/" + long, "/api/reports/" + long + ".json", "/proof?index=" + long} {
+		res, body := f.get(t, target)
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET %.40s… = %d, want 400", target, res.StatusCode)
+		}
+		if strings.Contains(body, strings.Repeat("x", 100)) {
+			t.Errorf("GET %.40s… echoed the request: %d bytes of body", target, len(body))
+		}
 	}
 }

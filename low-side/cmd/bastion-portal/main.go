@@ -46,11 +46,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -122,6 +124,9 @@ func command() *cobra.Command {
 // until ctx is done.
 func run(ctx context.Context, o options, log *slog.Logger) error {
 	if err := checkListen(o); err != nil {
+		return cli.Usage(err)
+	}
+	if err := checkSettings(o); err != nil {
 		return cli.Usage(err)
 	}
 	if err := checkInputs(o, log); err != nil {
@@ -250,13 +255,29 @@ func writeReports(ctx context.Context, log *slog.Logger, dir string, s *report.S
 	return true
 }
 
+// checkSettings refuses intervals and rates the portal cannot run with.
+func checkSettings(o options) error {
+	switch {
+	case o.poll <= 0:
+		return fmt.Errorf("bad --poll %s: want a positive interval", o.poll)
+	case o.reportsEvery <= 0:
+		return fmt.Errorf("bad --reports-every %s: want a positive interval", o.reportsEvery)
+	case !(o.rate > 0) || math.IsInf(o.rate, 1):
+		return fmt.Errorf("bad --rate %v: want a positive number of requests per second", o.rate)
+	}
+	return nil
+}
+
 // checkListen refuses an address other than loopback unless the portal
 // has both login and TLS: otherwise it must not be reachable from the
 // network.
 func checkListen(o options) error {
-	host, _, err := net.SplitHostPort(o.listen)
+	host, port, err := net.SplitHostPort(o.listen)
 	if err != nil {
 		return fmt.Errorf("bad --listen %q: %v", o.listen, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("bad --listen %q: port %q is not a number from 0 to 65535", o.listen, port)
 	}
 	if (o.login.tlsCert == "") != (o.login.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Filter selects log lines. Every field is compared as a literal value:
@@ -22,13 +23,16 @@ const MaxTextSize = 256
 
 // ParseFilter reads a filter from the query parameters decision, stage,
 // text, from and to. It returns an error naming the parameter that is
-// malformed: an unknown decision, a value over MaxTextSize bytes, or a
-// batch sequence that is not a decimal number.
+// malformed: an unknown decision, a value over MaxTextSize bytes or not
+// valid UTF-8, or a batch sequence that is not a decimal number.
 func ParseFilter(q url.Values) (Filter, error) {
 	var f Filter
 	for _, k := range []string{"decision", "stage", "text", "from", "to"} {
 		if len(q.Get(k)) > MaxTextSize {
 			return f, fmt.Errorf("parameter %s is over %d bytes", k, MaxTextSize)
+		}
+		if !utf8.ValidString(q.Get(k)) {
+			return f, fmt.Errorf("parameter %s is not valid UTF-8", k)
 		}
 	}
 	f.Decision = Decision(q.Get("decision"))

@@ -186,7 +186,7 @@ func TestFilter(t *testing.T) {
 }
 
 func TestParseFilterRejects(t *testing.T) {
-	for _, query := range []string{"decision=REJECT", "decision=%27+OR+1%3D1", "from=-1", "to=1e3", "from=x"} {
+	for _, query := range []string{"decision=REJECT", "decision=%27+OR+1%3D1", "from=-1", "to=1e3", "from=x", "text=%ff%fe", "stage=ok%c3"} {
 		t.Run(query, func(t *testing.T) {
 			q, _ := url.ParseQuery(query)
 			if _, err := ParseFilter(q); err == nil {

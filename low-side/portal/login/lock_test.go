@@ -92,3 +92,34 @@ func TestAddUserKeepsLockFile(t *testing.T) {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }
+
+// A users path that names a directory is refused as such, not for its
+// mode, and nothing is created beside it.
+func TestAddUserRefusesDirectory(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "users")
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := listNames(t, dir)
+	_, err := AddUser(path, "rita", Regulator, "http://localhost:8443", time.Hour, time.Now())
+	if want := "users file " + path + " is not a regular file"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("AddUser error = %v, want one containing %q", err, want)
+	}
+	if diff := cmp.Diff(before, listNames(t, dir)); diff != "" {
+		t.Errorf("directory changed (-before +after):\n%s", diff)
+	}
+}
+
+func listNames(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}

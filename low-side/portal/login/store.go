@@ -118,6 +118,9 @@ func ReadUsers(path string) (*UsersFile, fileStamp, error) {
 	if err != nil {
 		return nil, st, fmt.Errorf("failed to read users file: %w", err)
 	}
+	if !fi.Mode().IsRegular() {
+		return nil, st, fmt.Errorf("users file %s is not a regular file", path)
+	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, st, fmt.Errorf("users file %s has mode %04o: it holds secrets, want 0600", path, fi.Mode().Perm())
 	}
