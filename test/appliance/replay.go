@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -207,6 +208,7 @@ func (a *Appliance) replayFIX(ctx context.Context, orders []replay.FIXOrder, t *
 		}
 	}()
 	seen := map[string]bool{}
+	senders := map[string]string{} // BeginString -> SenderCompID
 	for _, o := range orders {
 		begin := o.Message.BeginString
 		s, ok := sessions[begin]
@@ -223,25 +225,44 @@ func (a *Appliance) replayFIX(ctx context.Context, orders []replay.FIXOrder, t *
 				SenderCompID: sc.Sender, TargetCompID: fixCompID, TLS: tc}); err != nil {
 				return fmt.Errorf("failed to log on to the FIX acceptor: %w", err)
 			}
-			sessions[begin] = s
+			sessions[begin], senders[begin] = s, sc.Sender
 		}
 		rep, err := s.Send(ctx, o.Message)
 		if err != nil {
 			return fmt.Errorf("FIX order from %s line %d: %w", o.File, o.Line, err)
 		}
-		t.Submitted.Add(1)
+		r := fixReceipt(senders[begin], rep)
 		key := begin + "\x00" + rep.ClOrdID
-		if seen[key] {
-			t.Duplicates.Add(1)
-		}
+		r.Duplicate = seen[key]
 		seen[key] = true
-		if rep.OrdStatus == "8" {
-			t.Reject.Add(1)
-		} else {
-			t.Accept.Add(1)
-		}
+		t.add(r)
 	}
 	return nil
+}
+
+// fixReceipt reads the receipt an execution report stands for: a
+// rejection without a ledger index (OrderID NONE) was never recorded and
+// counts as an error, pending new or pending cancel is a review, and the
+// idempotency key is the acceptor's ("fix:" SenderCompID ":" ClOrdID).
+func fixReceipt(sender string, rep fix.ExecutionReport) intake.Receipt {
+	r := intake.Receipt{ID: "fix:" + sender + ":" + rep.ClOrdID, Outcome: entry.Accept}
+	idx, err := strconv.ParseUint(rep.OrderID, 10, 64)
+	if err == nil {
+		r.Index = idx
+	}
+	rejected := rep.OrdStatus == fix.StatusRejected || rep.MsgType == fix.MsgOrderCancelReject
+	switch {
+	case rejected && err != nil:
+		r.Error = rep.Text
+		if r.Error == "" {
+			r.Error = "rejected without a ledger index"
+		}
+	case rejected:
+		r.Outcome = entry.Reject
+	case rep.OrdStatus == fix.StatusPendingNew || rep.OrdStatus == "6": // 6: pending cancel
+		r.Outcome = entry.Review
+	}
+	return r
 }
 
 func fixSessionFor(begin string) (struct{ Begin, Sender, Trader string }, error) {

@@ -49,6 +49,19 @@ func command() *cobra.Command {
 			"Exit codes: 0 success, 1 failure, 2 usage error.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case o.limit < 0:
+				return cli.Usage(fmt.Errorf("bad --limit %d: want 0 (all) or a positive count", o.limit))
+			case o.timeout <= 0:
+				return cli.Usage(fmt.Errorf("bad --timeout %s: want a positive duration", o.timeout))
+			}
+			// A folder named on the command line must be there: only the
+			// default may fall back to the built-in generator.
+			if o.data != "" {
+				if fi, err := os.Stat(o.data); err != nil || !fi.IsDir() {
+					return cli.Usage(fmt.Errorf("bad --data %s: not a folder", o.data))
+				}
+			}
 			cfg, err := loadConfig(o.config)
 			if err != nil {
 				return err
@@ -69,7 +82,8 @@ func command() *cobra.Command {
 	f.StringVar(&o.bin, "bin", "bin", "folder with the Bastion binaries")
 	f.StringVar(&o.state, "state", "", "state directory, empty or new (default state/<time>)")
 	f.StringVar(&o.config, "config", "", "appliance configuration (default: the embedded appliance.toml)")
-	f.StringVar(&o.data, "data", "", "real input folder (default $BASTION_DATA or ../shared/data)")
+	f.StringVar(&o.data, "data", "",
+		"real input folder, must exist (default $BASTION_DATA or ../shared/data; when the default is missing, a built-in generator)")
 	f.BoolVar(&o.once, "once", false, "stop once everything replayed has crossed; write STATE/summary.json")
 	f.IntVar(&o.limit, "limit", 0, "replay at most this many entries of each source (0: all)")
 	f.DurationVar(&o.timeout, "timeout", 15*time.Minute, "longest wait for everything to cross")

@@ -22,6 +22,12 @@ func TestCommandLineErrors(t *testing.T) {
 		{"invalid value", []string{"--limit", "many"}, cli.ExitUsage,
 			"bastion-appliance: invalid argument \"many\" for \"--limit\" flag"},
 		{"argument", []string{"x"}, cli.ExitUsage, "bastion-appliance: unknown command \"x\" for \"bastion-appliance\"\n"},
+		{"negative limit", []string{"--limit", "-5"}, cli.ExitUsage,
+			"bastion-appliance: bad --limit -5: want 0 (all) or a positive count\n"},
+		{"zero timeout", []string{"--timeout", "0"}, cli.ExitUsage,
+			"bastion-appliance: bad --timeout 0s: want a positive duration\n"},
+		{"missing data", []string{"--data", "/nonexistent/data"}, cli.ExitUsage,
+			"bastion-appliance: bad --data /nonexistent/data: not a folder\n"},
 		{"missing config", []string{"--config", "/nonexistent/appliance.toml"}, cli.ExitFailure,
 			"bastion-appliance: "},
 	}
