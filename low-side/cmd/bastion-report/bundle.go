@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -65,8 +66,23 @@ func kindNames() []string {
 	return out
 }
 
+// checkBundleArgs refuses a malformed date and an --out that is not a
+// folder (or cannot become one) before any work is done.
+func checkBundleArgs(o bundleOptions) error {
+	if t, err := time.Parse(time.DateOnly, o.date); err != nil || t.Format(time.DateOnly) != o.date {
+		return fmt.Errorf("bad --date %q: want YYYY-MM-DD", o.date)
+	}
+	if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
+		return fmt.Errorf("bad --out %s: not a folder", o.out)
+	}
+	return nil
+}
+
 // makeBundles collects the day once and writes one bundle per kind.
 func makeBundles(stdout io.Writer, log *slog.Logger, o bundleOptions, explicit bool) error {
+	if err := checkBundleArgs(o); err != nil {
+		return cli.Usage(err)
+	}
 	kinds, err := selectKinds(o, explicit, log)
 	if err != nil {
 		return err
