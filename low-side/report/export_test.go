@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -79,5 +80,30 @@ func TestExportSkipsForeignFiles(t *testing.T) {
 	}
 	if want := []uint64{1, 2, 4, 5}; !cmp.Equal(seqs, want) {
 		t.Errorf("BatchSeqs = %v, want %v", seqs, want)
+	}
+}
+
+// TestFollowZeroInterval checks that a non-positive interval falls back
+// to one second instead of panicking in the ticker.
+func TestFollowZeroInterval(t *testing.T) {
+	dir := reporttest.WriteExport(t, t.TempDir(), reporttest.Standard()...)
+	e := report.NewExport(dir, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	published := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Follow(ctx, 0, func(*report.Snapshot) {
+			select {
+			case published <- struct{}{}:
+			default:
+			}
+		})
+	}()
+	<-published
+	cancel()
+	<-done
+	if got := len(e.Snapshot().Reports); got == 0 {
+		t.Error("Follow with interval 0 read no report")
 	}
 }

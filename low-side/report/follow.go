@@ -133,17 +133,26 @@ func missing(seqs []uint64) []Range {
 	return out
 }
 
-// Follow refreshes every interval until ctx is done, calling onChange
-// (when not nil) after each refresh that published a snapshot. Errors are
-// logged once per distinct message.
+// Follow refreshes every interval (one second when interval is not
+// positive) until ctx is done, calling onChange (when not nil) after each
+// refresh that published a snapshot. A refresh that stops short is retried
+// on the next tick; its error is logged once per distinct message, and
+// the recovery once.
 func (e *Export) Follow(ctx context.Context, interval time.Duration, onChange func(*Snapshot)) {
+	if interval <= 0 {
+		interval = time.Second
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var lastErr string
 	for {
 		changed, err := e.Refresh()
-		if err != nil && err.Error() != lastErr {
-			e.log.WarnContext(ctx, "export refresh stopped", slog.String("error", err.Error()))
+		switch {
+		case err != nil && err.Error() != lastErr:
+			e.log.WarnContext(ctx, "export read paused, retrying", slog.String("error", err.Error()),
+				slog.Duration("every", interval))
+		case err == nil && lastErr != "":
+			e.log.InfoContext(ctx, "export read resumed")
 		}
 		lastErr = ""
 		if err != nil {
