@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 )
@@ -34,14 +36,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError sends {"error": public} and logs the cause: at Error for a
-// server fault, at Debug for a client mistake.
+// server fault, at Info for a request cancelled by its caller or by
+// shutdown, at Debug for a client mistake.
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	attrs := []slog.Attr{slog.String("path", r.URL.Path), slog.Int("status", e.status), slog.String("error", e.public)}
 	if e.cause != nil {
 		attrs = append(attrs, slog.Any("cause", e.cause))
 	}
 	level := slog.LevelDebug
-	if e.status >= 500 {
+	switch {
+	case e.status >= 500 && (errors.Is(e.cause, context.Canceled) || r.Context().Err() != nil):
+		// The caller went away or the node is stopping: not a fault.
+		level = slog.LevelInfo
+	case e.status >= 500:
 		level = slog.LevelError
 	}
 	h.logger.LogAttrs(r.Context(), level, "gateway request failed", attrs...)

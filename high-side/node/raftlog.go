@@ -2,10 +2,12 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
+	"net"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -37,6 +39,11 @@ func slogLevel(level hclog.Level) slog.Level {
 
 func (r *raftLogger) Log(level hclog.Level, msg string, args ...any) {
 	lv := slogLevel(level)
+	if lv >= slog.LevelWarn && closedConn(args) {
+		// Raft reports its own listener and connections closing when the
+		// node stops; that is shutdown, not a fault.
+		lv = slog.LevelDebug
+	}
 	ctx := context.Background()
 	if !r.l.Enabled(ctx, lv) {
 		return
@@ -112,4 +119,15 @@ func (r *raftLogger) StandardLogger(opts *hclog.StandardLoggerOptions) *log.Logg
 
 func (r *raftLogger) StandardWriter(opts *hclog.StandardLoggerOptions) io.Writer {
 	return r.StandardLogger(opts).Writer()
+}
+
+// closedConn reports whether any of the logged values is an error from a
+// closed network connection.
+func closedConn(args []any) bool {
+	for _, a := range args {
+		if err, ok := a.(error); ok && errors.Is(err, net.ErrClosed) {
+			return true
+		}
+	}
+	return false
 }
