@@ -3,8 +3,8 @@ package hsm
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"

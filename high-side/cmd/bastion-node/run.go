@@ -13,14 +13,14 @@ import (
 	"time"
 
 	"bastion/high-side/clearance"
-	"bastion/high-side/intake"
-	"bastion/high-side/records"
 	"bastion/high-side/fix"
 	"bastion/high-side/gateway"
 	"bastion/high-side/hsm"
+	"bastion/high-side/intake"
 	"bastion/high-side/monitor"
 	"bastion/high-side/node"
 	"bastion/high-side/node/peertls"
+	"bastion/high-side/records"
 	"bastion/shared/hybrid"
 
 	"github.com/prometheus/client_golang/prometheus"
