@@ -70,12 +70,16 @@ type Acceptor struct {
 	wg       sync.WaitGroup
 }
 
-// sessionState is what outlives one connection: sequence numbers.
+// sessionState is what outlives one connection: sequence numbers. Its
+// fields are guarded by Acceptor.mu.
 type sessionState struct {
 	cfg     SessionConfig
 	active  bool
 	nextIn  int64
 	nextOut int64
+	// released is closed when the active session is released; a Logon
+	// waiting for the CompID to be free waits on it.
+	released chan struct{}
 }
 
 // NewAcceptor returns an Acceptor submitting orders to sub. A nil logger

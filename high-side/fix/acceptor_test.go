@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +207,45 @@ func TestAcceptorFIX42Report(t *testing.T) {
 	}
 	if text, err := c.Logout(ctx5(t)); err != nil || text != "" {
 		t.Fatalf("Logout = %q, %v; want a plain Logout reply", text, err)
+	}
+}
+
+// TestLogonAfterClose: an Initiator closed and dialled again at once with
+// the same SenderCompID logs on every time, and its orders go through.
+func TestLogonAfterClose(t *testing.T) {
+	addr, sub := startAcceptor(t)
+	for i := range 50 {
+		c, err := Dial(ctx5(t), addr, InitiatorConfig{BeginString: FIX44, SenderCompID: "DESK1", TargetCompID: acceptorID})
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		rep, err := c.SendOrder(ctx5(t), testOrder("Q"+strconv.Itoa(i), "AAPL"))
+		c.Close()
+		if err != nil || rep.OrdStatus != StatusNew {
+			t.Fatalf("round %d: order status %q, %v; want accepted", i, rep.OrdStatus, err)
+		}
+	}
+	if orders, _ := sub.submitted(); len(orders) != 50 {
+		t.Errorf("%d orders submitted, want 50", len(orders))
+	}
+}
+
+// TestLogonWhileLiveRefused: a second Logon as a CompID whose session is
+// connected is refused, however long it waits, and the live session goes
+// on as before.
+func TestLogonWhileLiveRefused(t *testing.T) {
+	addr, _ := startAcceptor(t)
+	first := dial(t, addr, "DESK1", FIX44)
+	second, err := Dial(ctx5(t), addr, InitiatorConfig{BeginString: FIX44, SenderCompID: "DESK1", TargetCompID: acceptorID})
+	if err == nil {
+		second.Close()
+		t.Fatal("second Logon as DESK1 while the first is connected succeeded, want refusal")
+	}
+	if want := "session already logged on"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want the Logout to say %q", err, want)
+	}
+	rep, err := first.SendOrder(ctx5(t), testOrder("L1", "AAPL"))
+	if err != nil || rep.OrdStatus != StatusNew {
+		t.Fatalf("first session after the refusal: order status %q, %v; want accepted", rep.OrdStatus, err)
 	}
 }

@@ -188,20 +188,26 @@ func (c *Initiator) closedErr() error {
 	return c.err
 }
 
-// Logout sends a Logout, waits for the acceptor's Logout or ctx, and
-// closes the connection. It returns the acceptor's Logout Text, if any.
+// Logout sends a Logout, waits for the acceptor's Logout, the connection
+// closing or ctx, and closes the connection. It returns the acceptor's
+// Logout Text, if any, or ErrSessionClosed (wrapped) when the connection
+// closed without one.
 func (c *Initiator) Logout(ctx context.Context) (string, error) {
+	defer c.closeConn()
 	if _, err := c.link.send(NewLogout(c.link.begin, "")); err != nil {
-		c.Close()
 		return "", fmt.Errorf("failed to send Logout: %w", err)
 	}
-	defer c.Close()
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 	select {
 	case m := <-c.logout:
 		text, _ := m.Get(TagText)
 		return text, nil
-	case <-ctx.Done():
-		return "", ctx.Err()
+	default:
+		return "", c.closedErr()
 	}
 }
 
@@ -221,8 +227,40 @@ func (c *Initiator) LogoutText() string {
 	}
 }
 
-// Close ends the session without a Logout and waits for its goroutines.
+// closeTimeout bounds how long Close waits for the acceptor to answer its
+// Logout.
+const closeTimeout = time.Second
+
+// Close ends the session and waits for its goroutines. Unless the session
+// has already ended, it first sends a Logout (5) and waits up to
+// closeTimeout for the acceptor's Logout or for the connection to close:
+// the acceptor releases the SenderCompID before it answers, so a Dial
+// with the same CompID right after Close is not refused as a second
+// session. Safe to call more than once.
 func (c *Initiator) Close() error {
+	c.sayLogout(closeTimeout)
+	return c.closeConn()
+}
+
+// sayLogout sends a Logout and waits, up to timeout, for the session to
+// end. At the timeout the connection is closed, which ends both a write
+// the acceptor no longer reads and the read loop that closes done.
+func (c *Initiator) sayLogout(timeout time.Duration) {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	cut := time.AfterFunc(timeout, func() { c.link.conn.Close() })
+	defer cut.Stop()
+	if _, err := c.link.send(NewLogout(c.link.begin, "")); err == nil {
+		<-c.done
+	}
+}
+
+// closeConn closes the connection without a Logout and waits for the
+// session's goroutines.
+func (c *Initiator) closeConn() error {
 	c.finish(ErrSessionClosed)
 	err := c.link.conn.Close()
 	c.wg.Wait()

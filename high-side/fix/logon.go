@@ -11,17 +11,22 @@ import (
 // logon checks the first message of a connection (FIX 4.4 Vol.2 "Logon"),
 // claims the session and answers with a Logon. A refused Logon gets a
 // Logout naming the reason, except when the first message is not a Logon
-// at all, which ends the connection silently.
-func (a *Acceptor) logon(conn net.Conn, m *Message, logger *slog.Logger) (*session, error) {
+// at all, which ends the connection silently. It returns nil when the
+// Logon is refused, having logged why before answering, so that the log
+// is complete by the time the counterparty reads the reason.
+func (a *Acceptor) logon(conn net.Conn, m *Message, logger *slog.Logger) *session {
 	cn, hasCert := peerCommonName(conn)
 	if m.MsgType != MsgLogon {
-		return nil, fmt.Errorf("first message has MsgType %q, want Logon (A)", m.MsgType)
+		text := fmt.Sprintf("first message has MsgType %q, want Logon (A)", m.MsgType)
+		logger.Warn("fix logon refused", slog.String("err", text))
+		return nil
 	}
 	sender, _ := m.Get(TagSenderCompID)
 	l := &link{conn: conn, begin: m.BeginString, sender: a.cfg.CompID, target: sender, nextOut: 1}
-	refuse := func(text string) (*session, error) {
+	refuse := func(text string) *session {
+		logger.Warn("fix logon refused", slog.String("err", text))
 		l.send(NewLogout(l.begin, text))
-		return nil, errors.New(text)
+		return nil
 	}
 
 	a.mu.Lock()
@@ -44,31 +49,59 @@ func (a *Acceptor) logon(conn net.Conn, m *Message, logger *slog.Logger) (*sessi
 		return refuse(err.Error())
 	}
 
-	// Claim the session and check the sequence number under the lock.
-	a.mu.Lock()
-	if st.active {
-		a.mu.Unlock()
-		return refuse("session already logged on")
+	nextOut, reason := a.claim(st, seq, reset)
+	if reason != "" {
+		return refuse(reason)
 	}
-	if reset {
-		st.nextIn, st.nextOut = 1, 1
-	}
-	if seq != st.nextIn {
-		want := st.nextIn
-		a.mu.Unlock()
-		return refuse(fmt.Sprintf("MsgSeqNum %d on Logon, expecting %d; set ResetSeqNumFlag to start over", seq, want))
-	}
-	st.active = true
-	l.nextOut = st.nextOut
-	a.mu.Unlock()
+	l.nextOut = nextOut
 
 	s := &session{a: a, st: st, link: l, hb: hb, nextIn: seq + 1, lastRecv: time.Now(),
 		logger: logger.With(slog.String("sender_comp_id", sender))}
 	if !s.send(NewLogon(l.begin, int(hb/time.Second), reset)) {
 		a.release(s)
-		return nil, errors.New("failed to send Logon reply")
+		logger.Warn("fix logon refused", slog.String("err", "failed to send Logon reply"))
+		return nil
 	}
-	return s, nil
+	return s
+}
+
+// claimWait bounds how long a Logon waits for the previous session of its
+// SenderCompID to be released. A counterparty that drops its connection
+// and dials again at once can overtake the end of the old connection: the
+// session reading it has not yet seen the end of stream when the new
+// Logon arrives. A session still live after the wait keeps running and
+// the new Logon is refused, so nobody takes over a connected session.
+const claimWait = time.Second
+
+// claim marks the session active for a Logon with MsgSeqNum seq once its
+// previous session, if any, is released, waiting up to claimWait. It
+// returns the next outgoing MsgSeqNum, or why the Logon is refused.
+func (a *Acceptor) claim(st *sessionState, seq int64, reset bool) (int64, string) {
+	timeout := time.NewTimer(claimWait)
+	defer timeout.Stop()
+	a.mu.Lock()
+	for st.active {
+		released := st.released
+		a.mu.Unlock()
+		select {
+		case <-released:
+		case <-timeout.C:
+			return 0, "session already logged on"
+		case <-a.ctx.Done():
+			return 0, "acceptor shutting down"
+		}
+		a.mu.Lock()
+	}
+	defer a.mu.Unlock()
+
+	if reset {
+		st.nextIn, st.nextOut = 1, 1
+	}
+	if seq != st.nextIn {
+		return 0, fmt.Sprintf("MsgSeqNum %d on Logon, expecting %d; set ResetSeqNumFlag to start over", seq, st.nextIn)
+	}
+	st.active, st.released = true, make(chan struct{})
+	return st.nextOut, ""
 }
 
 // logonFields reads HeartBtInt (108), MsgSeqNum (34), EncryptMethod (98)

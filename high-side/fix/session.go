@@ -50,9 +50,8 @@ func (a *Acceptor) serveConn(conn net.Conn) {
 	if cn, ok := peerCommonName(conn); ok {
 		logger = logger.With(slog.String("cert_cn", cn))
 	}
-	s, err := a.logon(conn, m, logger)
-	if err != nil {
-		logger.Warn("fix logon refused", slog.Any("err", err))
+	s := a.logon(conn, m, logger)
+	if s == nil {
 		return
 	}
 	defer a.release(s)
@@ -62,7 +61,8 @@ func (a *Acceptor) serveConn(conn net.Conn) {
 	s.logger.Info("fix session ended")
 }
 
-// release hands the sequence numbers back to the session state, once.
+// release hands the sequence numbers back to the session state and frees
+// the CompID for the next Logon, once.
 func (a *Acceptor) release(s *session) {
 	if s.released {
 		return
@@ -74,6 +74,7 @@ func (a *Acceptor) release(s *session) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s.st.active, s.st.nextIn, s.st.nextOut = false, s.nextIn, nextOut
+	close(s.st.released)
 }
 
 // sendLast sends the session's final message. The session is released

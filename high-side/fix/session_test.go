@@ -3,6 +3,7 @@ package fix
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -266,5 +267,46 @@ func TestHeartbeatTimeout(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(types, ""), MsgTestRequest) {
 		t.Fatalf("got %v, want a TestRequest before the Logout", types)
+	}
+}
+
+// TestLogonAfterDrop: a counterparty that drops its connection without a
+// Logout and logs on again at once is let in, even when its new Logon
+// arrives before the acceptor has read the end of the old connection.
+// Many rounds, because that order of events is a matter of scheduling.
+func TestLogonAfterDrop(t *testing.T) {
+	addr, _ := startAcceptor(t)
+	for i := range 50 {
+		c := dialRaw(t, addr, "DESK1", FIX44)
+		c.send(NewLogon(FIX44, 30, true), 1, acceptorID)
+		if m := c.read(); m.MsgType != MsgLogon {
+			text, _ := m.Get(TagText)
+			t.Fatalf("round %d: got %s %q, want Logon (A) for a CompID whose connection is gone", i, m.MsgType, text)
+		}
+		c.conn.Close()
+	}
+}
+
+// TestRefusalLoggedBeforeLogout: by the time a counterparty reads the
+// Logout refusing its Logon, the refusal is in the acceptor's log.
+func TestRefusalLoggedBeforeLogout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	a := NewAcceptor(AcceptorConfig{CompID: acceptorID, Sessions: testSessions}, newFakeSubmitter(),
+		slog.New(slog.NewTextHandler(logs, nil)))
+	go a.Serve(ln)
+	defer a.Close()
+	for i := range 50 {
+		sender := "EVE" + strconv.Itoa(i)
+		c := dialRaw(t, ln.Addr().String(), sender, FIX44)
+		c.send(NewLogon(FIX44, 30, true), 1, acceptorID)
+		c.expect(MsgLogout, "unknown SenderCompID")
+		if l := logs.String(); !strings.Contains(l, `unknown SenderCompID \"`+sender+`\"`) {
+			t.Fatalf("round %d: Logout read before the refusal of %s was logged:\n%s", i, sender, l)
+		}
+		c.conn.Close()
 	}
 }
