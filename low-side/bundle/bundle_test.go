@@ -60,7 +60,7 @@ func write(t *testing.T, root string, kind report.Kind, date string) string {
 
 func verify(t *testing.T, dir string) *bundle.Result {
 	t.Helper()
-	r, err := bundle.Verify(dir, testKey.Public())
+	r, err := bundle.Verify(dir, testKey.Name(), testKey.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +154,17 @@ func TestVerifyOther(t *testing.T) {
 			os.Chmod(filepath.Join(dir, bundle.SignatureFile), 0o644)
 			os.WriteFile(filepath.Join(dir, bundle.SignatureFile), sig, 0o644)
 		}, bundle.SignatureFile},
+		{"signed manifest names another key", func(dir string) {
+			mb, _ := os.ReadFile(filepath.Join(dir, bundle.ManifestFile))
+			m, _ := bundle.ParseManifest(mb)
+			m.Key.Name = "other"
+			mb, _ = m.Marshal()
+			sig, _ := bundle.SignManifest(mb, testKey)
+			for name, b := range map[string][]byte{bundle.ManifestFile: mb, bundle.SignatureFile: sig} {
+				os.Chmod(filepath.Join(dir, name), 0o644)
+				os.WriteFile(filepath.Join(dir, name), b, 0o644)
+			}
+		}, bundle.ManifestFile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -318,4 +329,38 @@ func FuzzParseSignature(f *testing.F) {
 			t.Fatalf("re-encoding %q gave %q", b, s.Marshal())
 		}
 	})
+}
+
+// TestEverySignatureByte flips each byte of a real manifest.sig, one at a
+// time, and demands that each flip fails verification with a problem
+// naming manifest.sig. Every byte is xored with 0x01 ("guard-report"
+// becomes "guard-seport"); the fields before the signature also with 0x20
+// ("Guard-report", another valid key name; upper-case hex).
+func TestEverySignatureByte(t *testing.T) {
+	dir := write(t, t.TempDir(), report.KindControls, reporttest.Day1)
+	path := filepath.Join(dir, bundle.SignatureFile)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o644)
+	sigStart := bytes.LastIndexByte(orig, ' ') + 1
+	for i := range orig {
+		masks := []byte{0x01}
+		if i < sigStart {
+			masks = append(masks, 0x20)
+		}
+		for _, mask := range masks {
+			b := bytes.Clone(orig)
+			b[i] ^= mask
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := verify(t, dir)
+			if r.OK() || r.Signed || r.Problems[0].File != bundle.SignatureFile {
+				t.Fatalf("byte %d of %q xor %#02x: signed %v, problems %v; want a failure naming %s",
+					i, orig[max(0, i-8):min(len(orig), i+8)], mask, r.Signed, r.Problems, bundle.SignatureFile)
+			}
+		}
+	}
 }

@@ -5,7 +5,7 @@
 // Layout of a bundle folder, named <kind>-<YYYY-MM-DD>:
 //
 //	manifest.json   Manifest, indented JSON
-//	manifest.sig    one line: "bastion-bundle-sig v1", the key name, the
+//	manifest.sig    one line: "bastion-bundle-sig-v1", the key name, the
 //	                hex key id, the hex SHA-256 of manifest.json and the
 //	                base64 composite signature, separated by spaces
 //	<files>         the report's files, each listed in the manifest with

@@ -70,6 +70,16 @@ type KeyRef struct {
 	ID    string `json:"id"` // hex hybrid.PublicKey.KeyID
 }
 
+// String names a key as "NAME (id 0123456789abcdef...)", with the suite
+// when it is known.
+func (k KeyRef) String() string {
+	s := fmt.Sprintf("%q (id %.16s...)", k.Name, k.ID)
+	if k.Suite != "" {
+		s += " " + k.Suite
+	}
+	return s
+}
+
 // Entry is one file of a bundle.
 type Entry struct {
 	Name      string `json:"name"`

@@ -40,13 +40,15 @@ func (r *Result) add(file, format string, a ...any) {
 	r.Problems = append(r.Problems, Problem{File: file, Detail: fmt.Sprintf(format, a...)})
 }
 
-// Verify checks the bundle in dir with the report-signing public key pub:
-// the manifest signature, then every listed file's size and SHA-256, then
-// that no other file is present, then what the report kind promises (see
-// checkCAT). Problems name the file concerned; a changed manifest is told
-// apart from a changed signature by the manifest hash the signature file
-// records. The error is non-nil only when dir cannot be listed.
-func Verify(dir string, pub *hybrid.PublicKey) (*Result, error) {
+// Verify checks the bundle in dir with the report-signing public key pub
+// published under name: the manifest signature, which must name that key
+// by name and id, then the key the manifest names, then every listed
+// file's size and SHA-256, then that no other file is present, then what
+// the report kind promises (see checkCAT). Problems name the file
+// concerned; a changed manifest is told apart from a changed signature by
+// the manifest hash the signature file records. The error is non-nil only
+// when dir cannot be listed.
+func Verify(dir, name string, pub *hybrid.PublicKey) (*Result, error) {
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("failed to list bundle: %w", err)
@@ -57,13 +59,17 @@ func Verify(dir string, pub *hybrid.PublicKey) (*Result, error) {
 		r.add(ManifestFile, "%v", err)
 		return r, nil
 	}
-	r.checkSignature(dir, mb, pub)
+	want := KeyRef{Name: name, Suite: string(pub.Suite()), ID: keyID(pub)}
+	r.checkSignature(dir, mb, want, pub)
 	m, err := ParseManifest(mb)
 	if err != nil {
 		r.add(ManifestFile, "%v", err)
 		return r, nil
 	}
 	r.Manifest = m
+	if m.Key != want {
+		r.add(ManifestFile, "names the signing key %s, the key given is %s", m.Key, want)
+	}
 	r.checkFiles(dir, m)
 	r.checkExtra(names, m)
 	if r.OK() {
@@ -72,8 +78,11 @@ func Verify(dir string, pub *hybrid.PublicKey) (*Result, error) {
 	return r, nil
 }
 
-// checkSignature verifies manifest.sig over the manifest bytes.
-func (r *Result) checkSignature(dir string, mb []byte, pub *hybrid.PublicKey) {
+// checkSignature verifies manifest.sig over the manifest bytes. The
+// signature file's key name and id must be those of the key given, want:
+// every byte of the file counts, and a signature by another key of the
+// same composite key under another name is not the signature asked for.
+func (r *Result) checkSignature(dir string, mb []byte, want KeyRef, pub *hybrid.PublicKey) {
 	sb, err := readLimited(filepath.Join(dir, SignatureFile), maxSignatureFile)
 	if err != nil {
 		r.add(SignatureFile, "%v", err)
@@ -84,9 +93,9 @@ func (r *Result) checkSignature(dir string, mb []byte, pub *hybrid.PublicKey) {
 		r.add(SignatureFile, "%v", err)
 		return
 	}
-	id := pub.KeyID()
-	if s.KeyID != hex.EncodeToString(id[:]) {
-		r.add(SignatureFile, "signed by key %s (id %.16s...), not the key given", s.KeyName, s.KeyID)
+	if s.KeyName != want.Name || s.KeyID != want.ID {
+		got := KeyRef{Name: s.KeyName, ID: s.KeyID}
+		r.add(SignatureFile, "names the signing key %s, the key given is %s", got, want)
 		return
 	}
 	sum := sha256.Sum256(mb)
@@ -101,6 +110,12 @@ func (r *Result) checkSignature(dir string, mb []byte, pub *hybrid.PublicKey) {
 	default:
 		r.add(ManifestFile, "altered after signing: SHA-256 %x, the signature covers %s", sum, s.ManifestSHA256)
 	}
+}
+
+// keyID returns the hex id of pub.
+func keyID(pub *hybrid.PublicKey) string {
+	id := pub.KeyID()
+	return hex.EncodeToString(id[:])
 }
 
 // checkFiles compares every listed file with the manifest.

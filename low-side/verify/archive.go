@@ -14,20 +14,22 @@ import (
 	"bastion/shared/merkle"
 )
 
-// MaxProblems bounds the problems a report lists; the count goes on.
+// MaxProblems bounds the distinct problems a report lists; the count
+// goes on.
 const MaxProblems = 100
 
 // Report is the outcome of checking an export directory.
 type Report struct {
 	Dir       string      `json:"dir"`
-	Key       string      `json:"key"`      // key name
-	Batches   uint64      `json:"batches"`  // batch files checked
-	Withheld  uint64      `json:"withheld"` // of which withheld
-	Entries   uint64      `json:"entries"`  // full entries that parsed
+	Key       string      `json:"key"`       // key name
+	Cosigners string      `json:"cosigners"` // KeyRing.CosignerPolicy
+	Batches   uint64      `json:"batches"`   // batch files checked
+	Withheld  uint64      `json:"withheld"`  // of which withheld
+	Entries   uint64      `json:"entries"`   // full entries that parsed
 	Size      uint64      `json:"ledger_size"`
 	Root      merkle.Hash `json:"root"`
 	Chain     string      `json:"chain"`
-	Problems  []Problem   `json:"problems"`
+	Problems  []Problem   `json:"problems"`          // each distinct problem once, see Problem
 	More      int         `json:"more_problems"`     // problems beyond MaxProblems
 	IOFailure bool        `json:"io_failure"`        // a file could not be read
 	Anchors   []Anchor    `json:"anchors,omitempty"` // independent checkpoints checked
@@ -36,12 +38,25 @@ type Report struct {
 // OK reports whether no problem was found.
 func (r *Report) OK() bool { return len(r.Problems) == 0 }
 
+// Count returns how many problems were found, repeats included.
+func (r *Report) Count() int {
+	n := r.More
+	for _, p := range r.Problems {
+		n += 1 + p.Repeats
+	}
+	return n
+}
+
+// add lists ps; a problem already listed is counted on its first line
+// rather than listed again.
 func (r *Report) add(ps ...Problem) {
 	for _, p := range ps {
 		if p.Kind == KindIO {
 			r.IOFailure = true
 		}
-		if len(r.Problems) < MaxProblems {
+		if i := slices.IndexFunc(r.Problems, p.sameAs); i >= 0 {
+			r.Problems[i].repeat(p.Seq)
+		} else if len(r.Problems) < MaxProblems {
 			r.Problems = append(r.Problems, p)
 		} else {
 			r.More++
@@ -76,7 +91,8 @@ func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoBatches, err)
 	}
-	rep := &Report{Dir: dir, Key: ring.String(), Problems: []Problem{}, Anchors: o.Anchors}
+	rep := &Report{Dir: dir, Key: ring.String(), Cosigners: ring.CosignerPolicy(), Problems: []Problem{},
+		Anchors: o.Anchors}
 	var ps []Problem
 	for _, name := range list.Other {
 		ps = append(ps, problem(KindName, 0, "unexpected file %s in %s", name, export.BatchesDir))

@@ -28,7 +28,7 @@ func ParseBundleKey(text []byte) (string, *hybrid.PublicKey, error) {
 // bundle there (bundle.Result.CheckLink). The error is non-nil only when
 // dir cannot be listed.
 func Bundle(dir, name string, pub *hybrid.PublicKey, prevDir string) (*BundleReport, error) {
-	r, err := bundle.Verify(dir, pub)
+	r, err := bundle.Verify(dir, name, pub)
 	if err != nil {
 		return nil, err
 	}

@@ -174,10 +174,34 @@ func (r *KeyRing) String() string {
 }
 
 // Open opens a signed checkpoint note with the key valid at its tree size
-// (either key at a transition's effective size). It returns the errors of
-// checkpoint.Open, and ErrKeyNotValid when the note is signed only by a
-// key of the ring that is not valid at its size.
+// (either key at a transition's effective size), then checks the
+// cosignature quorum when one is required (RequireCosigners). It returns
+// the errors of checkpoint.Open, ErrKeyNotValid when the note is signed
+// only by a key of the ring that is not valid at its size, and those of
+// checkCosignatures.
 func (r *KeyRing) Open(note []byte) (checkpoint.Checkpoint, error) {
+	cp, _, err := r.OpenCosigned(note)
+	return cp, err
+}
+
+// OpenCosigned is Open that also returns the names of the nodes whose
+// cosignature verified, in the order of the required keys; nil when no
+// cosignatures are required.
+func (r *KeyRing) OpenCosigned(note []byte) (checkpoint.Checkpoint, []string, error) {
+	cp, err := r.openSigned(note)
+	if err != nil {
+		return checkpoint.Checkpoint{}, nil, err
+	}
+	signed, err := r.checkCosignatures(note)
+	if err != nil {
+		return checkpoint.Checkpoint{}, nil, err
+	}
+	return cp, signed, nil
+}
+
+// openSigned is Open without the cosignatures: the signature of the key
+// valid at the note's size only.
+func (r *KeyRing) openSigned(note []byte) (checkpoint.Checkpoint, error) {
 	n, err := checkpoint.ParseNote(note)
 	if err != nil {
 		return checkpoint.Checkpoint{}, err
@@ -190,9 +214,6 @@ func (r *KeyRing) Open(note []byte) (checkpoint.Checkpoint, error) {
 	for _, k := range r.At(c.Size) {
 		cp, err := k.Open(note)
 		if err == nil {
-			if _, err := r.cosigners.Check(note); err != nil {
-				return checkpoint.Checkpoint{}, err
-			}
 			return cp, nil
 		}
 		first = cmpErr(first, err)

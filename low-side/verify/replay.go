@@ -181,6 +181,11 @@ func (r *Replay) batch(f export.File, raw []byte, ps []Problem) (*step, []Proble
 	b, err := batch.Parse(raw, r.limits)
 	if err != nil {
 		kind, detail := malformed(raw, err)
+		if kind == KindFormat {
+			if d, ok := r.originMismatch(raw); ok {
+				detail = d
+			}
+		}
 		return nil, append(ps, problem(kind, f.Seq, "%s", detail))
 	}
 	if b.Seq != f.Seq {

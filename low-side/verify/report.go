@@ -33,12 +33,12 @@ func (r *Report) ExitCode() int {
 func (r *Report) WriteText(w io.Writer) error {
 	verdict, ledger := "OK", fmt.Sprintf("size %d, root %s", r.Size, r.Root)
 	if !r.OK() {
-		verdict = "FAILED: " + plural(len(r.Problems)+r.More, "problem")
+		verdict = "FAILED: " + plural(r.Count(), "problem")
 		ledger = fmt.Sprintf("not verified (the last checkpoint read claims size %d, root %s)", r.Size, r.Root)
 	}
-	_, err := fmt.Fprintf(w, "archive   %s\nkey       %s\nbatches   %d (%d withheld)\n"+
+	_, err := fmt.Fprintf(w, "archive   %s\nkey       %s\ncosigners %s\nbatches   %d (%d withheld)\n"+
 		"entries   %d full entries parsed\nledger    %s\nchain     %s\n",
-		r.Dir, r.Key, r.Batches, r.Withheld, r.Entries, ledger, r.Chain)
+		r.Dir, r.Key, r.Cosigners, r.Batches, r.Withheld, r.Entries, ledger, r.Chain)
 	for _, a := range r.Anchors {
 		if err == nil {
 			_, err = fmt.Fprintf(w, "anchor    %s\n", a)

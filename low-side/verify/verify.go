@@ -33,6 +33,7 @@ package verify
 
 import (
 	"fmt"
+	"strings"
 
 	"bastion/shared/checkpoint"
 	"bastion/shared/hybrid"
@@ -94,22 +95,52 @@ const (
 )
 
 // Problem is one thing found wrong. Seq is the batch concerned (0 when
-// none); Index is the ledger index of the first bad entry when it is
-// known, else -1.
+// none; batches are numbered from 1); Index is the ledger index of the
+// first bad entry when it is known, else -1. A report lists a problem
+// found in several batches once: Repeats counts the further times it was
+// found, the last in batch LastSeq.
 type Problem struct {
-	Kind   Kind   `json:"kind"`
-	Seq    uint64 `json:"batch_seq"`
-	Index  int64  `json:"ledger_index"`
-	Detail string `json:"detail"`
+	Kind    Kind   `json:"kind"`
+	Seq     uint64 `json:"batch_seq"`
+	LastSeq uint64 `json:"last_batch_seq,omitempty"`
+	Repeats int    `json:"repeats,omitempty"`
+	Index   int64  `json:"ledger_index"`
+	Detail  string `json:"detail"`
 }
 
-// String renders a problem for the text report.
+// String renders a problem for the text report: its kind, then the
+// batches, the ledger index and the count when there are any, then the
+// detail. A problem about no batch names none.
 func (p Problem) String() string {
-	s := fmt.Sprintf("%s: batch %d", p.Kind, p.Seq)
-	if p.Index >= 0 {
-		s += fmt.Sprintf(", ledger index %d", p.Index)
+	var where []string
+	switch {
+	case p.LastSeq > p.Seq:
+		where = append(where, fmt.Sprintf("batches %d to %d", p.Seq, p.LastSeq))
+	case p.Seq > 0:
+		where = append(where, fmt.Sprintf("batch %d", p.Seq))
 	}
-	return s + ": " + p.Detail
+	if p.Index >= 0 {
+		where = append(where, fmt.Sprintf("ledger index %d", p.Index))
+	}
+	if p.Repeats > 0 {
+		where = append(where, fmt.Sprintf("%d times", p.Repeats+1))
+	}
+	if len(where) == 0 {
+		return fmt.Sprintf("%s: %s", p.Kind, p.Detail)
+	}
+	return fmt.Sprintf("%s: %s: %s", p.Kind, strings.Join(where, ", "), p.Detail)
+}
+
+// sameAs reports whether q is p found again: the same kind, detail and
+// ledger index, about a batch if and only if p is.
+func (p Problem) sameAs(q Problem) bool {
+	return p.Kind == q.Kind && p.Detail == q.Detail && p.Index == q.Index && (p.Seq == 0) == (q.Seq == 0)
+}
+
+// repeat counts p found again in batch seq.
+func (p *Problem) repeat(seq uint64) {
+	p.Repeats++
+	p.Seq, p.LastSeq = min(p.Seq, seq), max(p.Seq, p.LastSeq, seq)
 }
 
 func problem(k Kind, seq uint64, format string, a ...any) Problem {

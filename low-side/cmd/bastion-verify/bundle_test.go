@@ -66,3 +66,21 @@ func TestBundleCommand(t *testing.T) {
 		t.Errorf("JSON output does not name the PDF:\n%s", out.String())
 	}
 }
+
+// TestBundleSignatureKeyName renames the key in manifest.sig by one bit,
+// "guard-report" to "guard-seport": the bundle must fail, naming the file.
+func TestBundleSignatureKeyName(t *testing.T) {
+	dir, pub := bundleDir(t)
+	sig := filepath.Join(dir, bundle.SignatureFile)
+	b, _ := os.ReadFile(sig)
+	i := bytes.Index(b, []byte(" guard-report ")) + 7
+	b[i] ^= 0x01
+	os.Chmod(sig, 0o644)
+	os.WriteFile(sig, b, 0o644)
+	var out, errb bytes.Buffer
+	code := run([]string{"bundle", dir, "--key", pub}, &out, &errb)
+	want := `manifest.sig: names the signing key "guard-seport"`
+	if code != verify.ExitMismatch || !strings.Contains(out.String(), want) {
+		t.Fatalf("exit %d, want %d with %q\n%s%s", code, verify.ExitMismatch, want, out.String(), errb.String())
+	}
+}

@@ -57,37 +57,41 @@ func loadAnchors(ring *verify.KeyRing, files []string, minSize uint64) ([]verify
 
 // requireCosigners reads the cosigner verifier key files and makes ring
 // demand quorum of them on every checkpoint (a majority when quorum is 0).
-func requireCosigners(ring *verify.KeyRing, files []string, quorum int) error {
+// It returns the number required, 0 without files.
+func requireCosigners(ring *verify.KeyRing, files []string, quorum int) (int, error) {
 	if len(files) == 0 {
 		if quorum != 0 {
-			return fmt.Errorf("--quorum %d without --cosigner keys", quorum)
+			return 0, fmt.Errorf("--quorum %d without --cosigner keys", quorum)
 		}
-		return nil
+		return 0, nil
 	}
 	q := checkpoint.Quorum{Required: quorum}
 	if quorum == 0 {
 		q.Required = len(files)/2 + 1
 	}
-	seen := map[string]string{} // key ID and public key → first file
+	seen := map[string]string{} // key name, and name and public key → first file
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return fmt.Errorf("failed to read cosigner key: %w", err)
+			return 0, fmt.Errorf("failed to read cosigner key: %w", err)
 		}
 		k, err := checkpoint.ParseCosignerKey(string(b))
 		if err != nil {
-			return fmt.Errorf("cosigner key %s: %w", f, err)
+			return 0, fmt.Errorf("cosigner key %s: %w", f, err)
 		}
 		id := k.Name + "\x00" + string(k.Public)
 		if first, ok := seen[id]; ok {
-			return fmt.Errorf("cosigner key %q given twice (%s and %s): each --cosigner must be a different node", k.Name, first, f)
+			return 0, fmt.Errorf("cosigner key %q given twice (%s and %s): each --cosigner must be a different node", k.Name, first, f)
 		}
-		seen[id] = f
+		if first, ok := seen[k.Name]; ok {
+			return 0, fmt.Errorf("two cosigner keys named %q (%s and %s): each node has one key", k.Name, first, f)
+		}
+		seen[id], seen[k.Name] = f, f
 		q.Keys = append(q.Keys, k)
 	}
 	if q.Required < 1 || q.Required > len(q.Keys) {
-		return fmt.Errorf("--quorum %d out of range 1 to %d", q.Required, len(q.Keys))
+		return 0, fmt.Errorf("--quorum %d out of range 1 to %d", q.Required, len(q.Keys))
 	}
 	ring.RequireCosigners(q)
-	return nil
+	return q.Required, nil
 }

@@ -6,7 +6,7 @@
 //	bastion-verify archive DIR --key high-side.pub [--transition FILE]... [--cosigner FILE... [--quorum N]]
 //	    [--checkpoint FILE]... [--min-size N] [--json]
 //	bastion-verify bundle DIR --key guard-report.pub [--previous DIR] [--json]
-//	bastion-verify proof FILE --key high-side.pub [--transition FILE]... [--json]
+//	bastion-verify proof FILE --key high-side.pub [--transition FILE]... [--cosigner FILE... [--quorum N]] [--json]
 //
 // With --transition, each checkpoint and batch is checked with the key
 // valid at its ledger size: the published key up to the first transition
@@ -144,7 +144,7 @@ func verifyArchive(stdout io.Writer, dir string, f archiveFlags) error {
 	if err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
-	if err := requireCosigners(ring, f.cosigners, f.quorum); err != nil {
+	if _, err := requireCosigners(ring, f.cosigners, f.quorum); err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
 	anchors, err := loadAnchors(ring, f.checkpoints, f.minSize)

@@ -61,8 +61,12 @@ func TestExitCodes(t *testing.T) {
 		{"missing dir", []string{"archive", filepath.Join(dir, "nope"), "--key", key}, verify.ExitIO, ""},
 		{"good", []string{"archive", dir, "--key", key}, verify.ExitOK, "verdict   OK"},
 		{"flags first", []string{"archive", "--key", key, dir}, verify.ExitOK, "verdict   OK"},
+		{"cosignatures not checked", []string{"archive", dir, "--key", key}, verify.ExitOK,
+			"\ncosigners not checked (no cosigner key given)\n"},
 		{"tampered", []string{"archive", dir, "--key", key}, verify.ExitMismatch, "signature: batch 1"},
 		{"chain head missing", []string{"archive", dir, "--key", key}, verify.ExitMismatch, "chain-head file missing"},
+		{"chain head malformed", []string{"archive", dir, "--key", key}, verify.ExitMismatch,
+			". head: malformed chain head: want"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +79,8 @@ func TestExitCodes(t *testing.T) {
 				os.WriteFile(p, b, 0o644)
 			case "chain head missing":
 				os.Remove(filepath.Join(dir, export.ChainHeadFile))
+			case "chain head malformed":
+				os.WriteFile(filepath.Join(dir, export.ChainHeadFile), []byte("not a chain head\n"), 0o644)
 			}
 			var out, errOut bytes.Buffer
 			if got := run(tt.args, &out, &errOut); got != tt.want || !strings.Contains(out.String(), tt.out) {

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"bastion/low-side/verify"
+	"bastion/shared/checkpoint"
 )
 
 // proofHelp is the long help of "bastion-verify proof".
@@ -20,11 +22,19 @@ proven against. The checkpoint's signatures are checked with the high side's
 published key (and transitions), the entry's leaf hash is recomputed, and
 the path must lead to the signed root.
 
+The checkpoint may also carry cosignatures of the high side's nodes. They
+are checked only against the --cosigner keys given, and then a quorum of
+them must verify (--quorum, a majority by default), as for "archive"; a
+cosignature line of a given node that does not verify is a failure naming
+that node. Without --cosigner the result says that cosignatures were not
+checked.
+
 Exit codes: 0 the proof verified; 1 it did not (or the file is malformed);
 2 usage error or unreadable key; 3 the file could not be read.`
 
 // proofResult is what "proof --json" writes.
 type proofResult struct {
+	File     string `json:"file"`
 	OK       bool   `json:"ok"`
 	Index    uint64 `json:"index"`
 	TreeSize uint64 `json:"tree_size"`
@@ -32,31 +42,53 @@ type proofResult struct {
 	Root     string `json:"root,omitempty"`
 	LeafHash string `json:"leaf_hash"`
 	Entry    bool   `json:"entry_present"`
-	Error    string `json:"error,omitempty"`
+	// CosignaturesChecked is true when --cosigner keys were given.
+	CosignaturesChecked bool `json:"cosignatures_checked"`
+	// Cosigners are the nodes whose cosignature verified.
+	Cosigners []string `json:"cosigners,omitempty"`
+	Quorum    int      `json:"quorum,omitempty"`
+	// Unchecked names the signature lines by neither the high side nor a
+	// --cosigner key: not checked.
+	Unchecked []string `json:"unchecked_signers,omitempty"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// proofFlags are the flags of "bastion-verify proof".
+type proofFlags struct {
+	keyFile     string
+	transitions []string
+	cosigners   []string
+	quorum      int
+	asJSON      bool
 }
 
 func proofCommand(stdout io.Writer) *cobra.Command {
-	var keyFile string
-	var transitions []string
-	var asJSON bool
+	var f proofFlags
 	c := &cobra.Command{
-		Use:   "proof FILE --key FILE [--transition FILE]... [--json]",
+		Use:   "proof FILE --key FILE [--transition FILE]... [--cosigner FILE... [--quorum N]] [--json]",
 		Short: "Verify a record's inclusion proof against its signed checkpoint",
 		Long:  proofHelp,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return verifyProof(stdout, args[0], keyFile, transitions, asJSON)
+			return verifyProof(stdout, args[0], f)
 		},
 	}
-	c.Flags().StringVar(&keyFile, "key", "", "the high side's published key file (required)")
-	c.Flags().StringArrayVar(&transitions, "transition", nil, "a signed key transition statement (repeatable)")
-	c.Flags().BoolVar(&asJSON, "json", false, "write the result as JSON")
+	c.Flags().StringVar(&f.keyFile, "key", "", "the high side's published key file (required)")
+	c.Flags().StringArrayVar(&f.transitions, "transition", nil, "a signed key transition statement (repeatable)")
+	c.Flags().StringArrayVar(&f.cosigners, "cosigner", nil,
+		"a high-side node's cosigner verifier key file (repeatable); the checkpoint must carry a quorum of their cosignatures")
+	c.Flags().IntVar(&f.quorum, "quorum", 0, "cosignatures the checkpoint needs (default: a majority of the --cosigner keys)")
+	c.Flags().BoolVar(&f.asJSON, "json", false, "write the result as JSON")
 	c.MarkFlagRequired("key")
 	return c
 }
 
-func verifyProof(stdout io.Writer, file, keyFile string, transitions []string, asJSON bool) error {
-	ring, err := loadRing(keyFile, transitions)
+func verifyProof(stdout io.Writer, file string, f proofFlags) error {
+	ring, err := loadRing(f.keyFile, f.transitions)
+	if err != nil {
+		return &exitError{verify.ExitUsage, err}
+	}
+	q, err := requireCosigners(ring, f.cosigners, f.quorum)
 	if err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
@@ -64,24 +96,39 @@ func verifyProof(stdout io.Writer, file, keyFile string, transitions []string, a
 	if err != nil {
 		return &exitError{verify.ExitIO, err}
 	}
-	res := proofResult{}
-	p, err := verify.ParseProof(b)
-	if err == nil {
-		res = proofResult{Index: p.Index, TreeSize: p.TreeSize, LeafHash: p.LeafHash.String(), Entry: p.Entry != nil}
-		cp, verr := p.Verify(ring.Open)
-		res.Origin, res.Root, err = cp.Origin, cp.Root.String(), verr
-	}
-	res.OK = err == nil
-	if err != nil {
-		res.Error = err.Error()
-	}
-	if werr := writeProofResult(stdout, res, asJSON); werr != nil {
+	res := checkProof(file, b, ring)
+	res.Quorum = q
+	if werr := writeProofResult(stdout, res, f.asJSON); werr != nil {
 		return &exitError{verify.ExitIO, werr}
 	}
 	if !res.OK {
 		return &exitError{code: verify.ExitMismatch}
 	}
 	return nil
+}
+
+// checkProof parses and verifies the proof file's content b with ring and
+// describes the outcome.
+func checkProof(file string, b []byte, ring *verify.KeyRing) proofResult {
+	res := proofResult{File: file, CosignaturesChecked: ring.Cosigned()}
+	p, err := verify.ParseProof(b)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	res.Index, res.TreeSize, res.LeafHash, res.Entry = p.Index, p.TreeSize, p.LeafHash.String(), p.Entry != nil
+	cp, err := p.Verify(func(note []byte) (checkpoint.Checkpoint, error) {
+		cp, signed, err := ring.OpenCosigned(note)
+		res.Cosigners = signed
+		return cp, err
+	})
+	res.Origin, res.Root = cp.Origin, cp.Root.String()
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	res.OK, res.Unchecked = true, ring.UncheckedSigners([]byte(p.Checkpoint))
+	return res
 }
 
 // readProofFile reads a proof file of at most verify.MaxProofSize bytes.
@@ -105,7 +152,7 @@ func writeProofResult(w io.Writer, r proofResult, asJSON bool) error {
 		return enc.Encode(r)
 	}
 	if !r.OK {
-		_, err := fmt.Fprintf(w, "FAILED: %s\n", r.Error)
+		_, err := fmt.Fprintf(w, "FAILED: %s: %s\n", r.File, r.Error)
 		return err
 	}
 	what := "entry"
@@ -114,5 +161,25 @@ func writeProofResult(w io.Writer, r proofResult, asJSON bool) error {
 	}
 	_, err := fmt.Fprintf(w, "OK: %s at ledger index %d, leaf hash %s, is included in the signed checkpoint %s of size %d, root %s\n",
 		what, r.Index, r.LeafHash, r.Origin, r.TreeSize, r.Root)
+	if err == nil {
+		_, err = fmt.Fprintln(w, cosignatureLine(r))
+	}
 	return err
+}
+
+// cosignatureLine says which cosignatures verified and which signature
+// lines were not checked.
+func cosignatureLine(r proofResult) string {
+	unchecked := strings.Join(r.Unchecked, ", ")
+	switch {
+	case !r.CosignaturesChecked && unchecked == "":
+		return "warning: cosignatures not checked (no --cosigner key given); the checkpoint carries none"
+	case !r.CosignaturesChecked:
+		return "warning: cosignatures not checked (no --cosigner key given): " + unchecked
+	}
+	line := fmt.Sprintf("cosigned by %s (quorum %d)", strings.Join(r.Cosigners, ", "), r.Quorum)
+	if unchecked != "" {
+		line += "\nwarning: signature lines of keys not given, not checked: " + unchecked
+	}
+	return line
 }

@@ -23,7 +23,22 @@ import (
 // copy with one path hash flipped, the high side's key and another key.
 func proofFiles(t *testing.T) (good, bad, key, otherKey string) {
 	t.Helper()
+	p, hs := proofOf(t)
 	tmp := t.TempDir()
+	good, bad = filepath.Join(tmp, "proof.json"), filepath.Join(tmp, "bad.json")
+	os.WriteFile(good, p.Marshal(), 0o644)
+	p.Path[0][0] ^= 1
+	os.WriteFile(bad, p.Marshal(), 0o644)
+	key, otherKey = filepath.Join(tmp, "high-side.pub"), filepath.Join(tmp, "other.pub")
+	os.WriteFile(key, hs.KeyText(), 0o644)
+	os.WriteFile(otherKey, guardtest.New(t, "link-1").KeyText(), 0o644)
+	return good, bad, key, otherKey
+}
+
+// proofOf returns the proof of ledger index 1 of a three-entry batch and
+// the high side that signed its checkpoint.
+func proofOf(t *testing.T) (*verify.Proof, *guardtest.HighSide) {
+	t.Helper()
 	hs := guardtest.New(t, "link-1")
 	for i := range 3 {
 		hs.Append(t, guardtest.Order(t, i, guardtest.Releasable))
@@ -41,16 +56,8 @@ func proofFiles(t *testing.T) (good, bad, key, otherKey string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &verify.Proof{Format: verify.ProofFormat, Index: 1, TreeSize: 3, LeafHash: leaves[1],
-		Entry: b.Items[1].Entry, Path: path, Checkpoint: string(b.Checkpoint)}
-	good, bad = filepath.Join(tmp, "proof.json"), filepath.Join(tmp, "bad.json")
-	os.WriteFile(good, p.Marshal(), 0o644)
-	p.Path[0][0] ^= 1
-	os.WriteFile(bad, p.Marshal(), 0o644)
-	key, otherKey = filepath.Join(tmp, "high-side.pub"), filepath.Join(tmp, "other.pub")
-	os.WriteFile(key, hs.KeyText(), 0o644)
-	os.WriteFile(otherKey, guardtest.New(t, "link-1").KeyText(), 0o644)
-	return good, bad, key, otherKey
+	return &verify.Proof{Format: verify.ProofFormat, Index: 1, TreeSize: 3, LeafHash: leaves[1],
+		Entry: b.Items[1].Entry, Path: path, Checkpoint: string(b.Checkpoint)}, hs
 }
 
 func TestProofCommand(t *testing.T) {
@@ -63,9 +70,11 @@ func TestProofCommand(t *testing.T) {
 	}{
 		{"genuine", []string{"proof", good, "--key", key}, verify.ExitOK, "OK: entry at ledger index 1"},
 		{"json", []string{"proof", good, "--key", key, "--json"}, verify.ExitOK, `"ok": true`},
-		{"path flipped", []string{"proof", bad, "--key", key}, verify.ExitMismatch, "does not verify"},
-		{"other key", []string{"proof", good, "--key", other}, verify.ExitMismatch, "FAILED: checkpoint"},
-		{"not a proof", []string{"proof", key, "--key", key}, verify.ExitMismatch, "malformed inclusion proof"},
+		{"path flipped", []string{"proof", bad, "--key", key}, verify.ExitMismatch, "FAILED: " + bad + ": inclusion proof does not verify"},
+		{"other key", []string{"proof", good, "--key", other}, verify.ExitMismatch, "FAILED: " + good + ": checkpoint"},
+		{"not a proof", []string{"proof", key, "--key", key}, verify.ExitMismatch, "FAILED: " + key + ": malformed inclusion proof"},
+		{"no cosignatures", []string{"proof", good, "--key", key}, verify.ExitOK,
+			"warning: cosignatures not checked (no --cosigner key given); the checkpoint carries none"},
 		{"no key", []string{"proof", good}, verify.ExitUsage, ""},
 		{"missing file", []string{"proof", good + "x", "--key", key}, verify.ExitIO, ""},
 	}

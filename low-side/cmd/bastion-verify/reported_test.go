@@ -46,6 +46,8 @@ func TestKeyUsageErrors(t *testing.T) {
 			[]string{`cosigner key "node-1" given twice (` + node1 + " and " + node1 + ")"}},
 		{"same cosigner key in two files", []string{"archive", dir, "--key", key, "--cosigner", node1,
 			"--cosigner", node2, "--cosigner", copyOf}, []string{`cosigner key "node-1" given twice (` + node1 + " and " + copyOf + ")"}},
+		{"two keys of one node", []string{"proof", dir, "--key", key, "--cosigner", node1, "--cosigner",
+			cosignerFile(t, t.TempDir(), "node-1")}, []string{`two cosigner keys named "node-1" (` + node1 + " and "}},
 		{"malformed archive key", []string{"archive", dir, "--key", badKey},
 			[]string{"key " + badKey + ": malformed public key text"}},
 		{"malformed proof key", []string{"proof", filepath.Join(tmp, "x.proof"), "--key", badKey},
