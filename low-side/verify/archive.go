@@ -33,6 +33,9 @@ type Report struct {
 	More      int         `json:"more_problems"`     // problems beyond MaxProblems
 	IOFailure bool        `json:"io_failure"`        // a file could not be read
 	Anchors   []Anchor    `json:"anchors,omitempty"` // independent checkpoints checked
+	// Notes are findings that do not fail the verification, such as a
+	// published key that differs from the one given.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // OK reports whether no problem was found.
@@ -125,6 +128,7 @@ func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 	ps = append(ps, checkRecordProofs(dir, rp)...)
 	ps = append(ps, checkAnchors(rp, o.Anchors)...)
 	rep.add(wrongKey(rp, ring, ps)...)
+	rep.Notes = publishedKeyNotes(dir, ring)
 	h := rp.Head()
 	rep.Entries, rep.Size, rep.Root, rep.Chain = rp.Entries(), h.Size, h.Root, fmt.Sprintf("%x", h.Chain)
 	return rep, nil

@@ -189,3 +189,39 @@ func TestEntryLocalised(t *testing.T) {
 		t.Fatalf("root problem = %+v, want the range 3 to 6", rootP)
 	}
 }
+
+// TestPublishedKeyNotes checks that a published key differing from the
+// one given is noted without failing the verification, which uses only
+// the key given.
+func TestPublishedKeyNotes(t *testing.T) {
+	dir, hs := fixture(t, false)
+	pubs, err := filepath.Glob(filepath.Join(dir, "keys", "*.pub"))
+	if err != nil || len(pubs) == 0 {
+		t.Fatalf("export publishes no key: %v", err)
+	}
+	if rep := check(t, dir, hs.KeyText()); !rep.OK() || len(rep.Notes) != 0 {
+		t.Fatalf("untouched export: OK %v, notes %q; want OK and no note", rep.OK(), rep.Notes)
+	}
+	other := guardtest.New(t, "link-1").KeyText()
+	for _, tc := range []struct {
+		name    string
+		content []byte
+		want    string
+	}{
+		{"another key, same name", other, "differs from the key given under that name"},
+		{"garbage", []byte("not a key\n"), "is not a key file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rewrite(t, pubs[0], func([]byte) []byte { return tc.content })
+			rep := check(t, dir, hs.KeyText())
+			if !rep.OK() || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], tc.want) {
+				t.Errorf("OK %v, notes %q; want OK and one note containing %q", rep.OK(), rep.Notes, tc.want)
+			}
+			var buf bytes.Buffer
+			rep.WriteText(&buf)
+			if !strings.Contains(buf.String(), "note      published key keys/") {
+				t.Errorf("text report lacks the note:\n%s", buf.String())
+			}
+		})
+	}
+}

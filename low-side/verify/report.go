@@ -44,6 +44,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			_, err = fmt.Fprintf(w, "anchor    %s\n", a)
 		}
 	}
+	for _, n := range r.Notes {
+		if err == nil {
+			_, err = fmt.Fprintf(w, "note      %s\n", n)
+		}
+	}
 	if err == nil {
 		_, err = fmt.Fprintf(w, "verdict   %s\n", verdict)
 	}
