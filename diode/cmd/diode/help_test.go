@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -47,5 +48,32 @@ func TestUsageExit(t *testing.T) {
 					code, out.String(), errb.String(), tc.want)
 			}
 		})
+	}
+}
+
+// TestHelpListsExitCodes: diode --help lists each exit code the command
+// returns, and recv --help states the rule of --once.
+func TestHelpListsExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--help"}, []string{"Exit codes:", fmt.Sprintf("\n  %d  success", cli.ExitOK),
+			fmt.Sprintf("\n  %d  runtime failure or missing data", cli.ExitFailure),
+			fmt.Sprintf("\n  %d  usage error", cli.ExitUsage)}},
+		{[]string{"recv", "--help"}, []string{"It exits 0 only if the session delivered at\nleast one batch",
+			"--overwrite", "If no session is announced and no datagram arrives for\n--session-timeout, it gives up"}},
+		{[]string{"send", "--help"}, []string{`"-" (or no FILE at all) sends stdin`}},
+	} {
+		var out, errb bytes.Buffer
+		code := cli.Execute(context.Background(), root(), tc.args, &out, &errb)
+		if code != cli.ExitOK {
+			t.Fatalf("%v: exit %d, stderr %q; want 0", tc.args, code, errb.String())
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%v does not say %q:\n%s", tc.args, w, out.String())
+			}
+		}
 	}
 }

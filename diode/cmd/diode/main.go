@@ -10,8 +10,9 @@
 //
 // Progress goes to stderr when it is a terminal; --json prints final
 // statistics on stdout. Errors go to stderr as one "diode: message" line.
-// Exit codes: 0 success, 1 failure, 2 usage error (unknown flag, missing
-// or invalid flag value, wrong arguments).
+// Exit codes: 0 success, 1 failure or missing data, 2 usage error (unknown
+// flag, missing or invalid flag value, wrong arguments); rootLong says
+// what each means for every subcommand.
 package main
 
 import (
@@ -38,6 +39,7 @@ func root() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "diode",
 		Short: "One-way UDP transfer with FEC, AEAD and signed sessions",
+		Long:  rootLong,
 	}
 	cmd.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log to stderr")
 	logger := func() *slog.Logger {
@@ -49,6 +51,17 @@ func root() *cobra.Command {
 	cmd.AddCommand(keygenCmd(), sendCmd(logger), recvCmd(logger))
 	return cmd
 }
+
+const rootLong = `One-way UDP transfer with FEC, AEAD and signed sessions.
+
+Exit codes:
+  0  success: keygen wrote its keys, send sent every input, recv received
+     with nothing missing (with --once: one whole transfer)
+  1  runtime failure or missing data: an unreadable key or input, a socket
+     error, lost batches, an incomplete or refused file, or recv --once
+     receiving no batch (see diode recv --help)
+  2  usage error: unknown command or flag, missing or invalid flag value,
+     wrong arguments`
 
 // isTerminal reports whether f is a character device.
 func isTerminal(f *os.File) bool {

@@ -215,6 +215,81 @@ func TestStdinToStdout(t *testing.T) {
 	}
 }
 
+// "-" reads stdin like no argument at all, under --name, between files
+// sent under their own names.
+func TestSendDashIsStdin(t *testing.T) {
+	dir := keys(t)
+	out := t.TempDir()
+	file := random(1000, 5)
+	if err := os.WriteFile(filepath.Join(dir, "before"), file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdin := random(200_000, 6)
+	addr := freePort(t)
+	wait := start(t, dir, nil, "recv", "--listen", addr, "--key", "guard.key",
+		"--verify-key", "sender.pub", "--out", out, "--once")
+	time.Sleep(100 * time.Millisecond)
+	args := append([]string{"send", "--to", addr, "--key", "guard.pub", "--sign-key", "sender.key",
+		"--name", "piped", "--no-carousel", "before", "-"}, fast[:2]...)
+	if s := run(t, dir, stdin, args...); s.err != nil {
+		t.Fatalf("send: %v: %s", s.err, s.stderr)
+	}
+	if r := wait(); r.err != nil {
+		t.Fatalf("recv: %v: %s", r.err, r.stderr)
+	}
+	for name, want := range map[string][]byte{"before": file, "piped": stdin} {
+		if got, err := os.ReadFile(filepath.Join(out, name)); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: got %d bytes (err %v), want %d identical bytes", name, len(got), err, len(want))
+		}
+	}
+}
+
+// An existing file of the incoming name is refused, named, and left as it
+// was, unless --overwrite is given.
+func TestExistingFileNotOverwritten(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		overwrite bool
+		want      string
+	}{
+		{"refused", false, "old"},
+		{"--overwrite", true, "new"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := keys(t)
+			var more []string
+			if tc.overwrite {
+				more = append(more, "--overwrite")
+			}
+			addr, out, wait := recvOnce(t, dir, more...)
+			target := filepath.Join(out, "stdin")
+			if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{"send", "--to", addr, "--key", "guard.pub", "--sign-key", "sender.key",
+				"--no-carousel"}, fast[:2]...)
+			if s := run(t, dir, []byte("new"), args...); s.err != nil {
+				t.Fatalf("send: %v: %s", s.err, s.stderr)
+			}
+			r := wait()
+			if tc.overwrite {
+				if r.err != nil {
+					t.Errorf("recv: %v: %s", r.err, r.stderr)
+				}
+			} else {
+				wantFailure(t, r, "transfer incomplete: 1 existing file(s) not overwritten: "+target,
+					"use --overwrite")
+			}
+			if got := mustRead(t, target); string(got) != tc.want {
+				t.Errorf("%s holds %q, want %q", target, got, tc.want)
+			}
+			if diff := cmp.Diff([]string{"stdin"}, listDir(t, out)); diff != "" {
+				t.Errorf("--out files (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // --json prints exactly the library's statistics, every field by name.
 func TestJSONShape(t *testing.T) {
 	dir := keys(t)
@@ -265,6 +340,9 @@ func TestBadFlags(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "open.key"), mustRead(t, filepath.Join(dir, "sender.key")), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "has space"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	send := []string{"send", "--to", "127.0.0.1:9", "--key", "guard.pub", "--sign-key", "sender.key"}
 	recv := []string{"recv", "--listen", "127.0.0.1:0", "--key", "guard.key", "--verify-key", "sender.pub"}
 	with := func(base []string, more ...string) []string { return append(slices.Clone(base), more...) }
@@ -294,6 +372,11 @@ func TestBadFlags(t *testing.T) {
 		{"wrong key kind", []string{"send", "--to", "127.0.0.1:9", "--key", "sender.pub", "--sign-key", "sender.key"},
 			1, "sender.pub"},
 		{"missing input", with(send, "no-such-file"), 1, "failed to open input"},
+		{"input is a directory", with(send, "."), 1, "input . is a directory"},
+		{"input name", with(send, "guard.pub", "has space"), 1, `cannot send has space: file name "has space"`},
+		{"stdin twice", with(send, "-", "-"), 2, `stdin ("-") given more than once`},
+		{"bad name", with(send, "--name", "a/b"), 2, `bad --name: file name "a/b" has byte 0x2f`},
+		{"bad name for dash", with(send, "--name", "", "guard.pub", "-"), 2, "bad --name: file name of 0 bytes"},
 		{"recv json to stdout", with(recv, "--out", "-", "--json"), 2, "--json needs stdout"},
 		{"recv out missing", with(recv, "--out", "no-such-dir"), 1, "bad --out"},
 		{"recv out is a file", with(recv, "--out", "guard.pub"), 1, "is not a directory"},

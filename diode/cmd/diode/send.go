@@ -30,8 +30,12 @@ type sendOpts struct {
 func sendCmd(logger func() *slog.Logger) *cobra.Command {
 	var o sendOpts
 	cmd := &cobra.Command{
-		Use:   "send --to HOST:PORT --key guard.pub --sign-key sender.key [FILE...]",
+		Use:   "send --to HOST:PORT --key guard.pub --sign-key sender.key [FILE|-]...",
 		Short: "Send files (or stdin) one way",
+		Long: `Send files one way to diode recv, each under its base name, in the order
+given. "-" (or no FILE at all) sends stdin, under --name; a file named "-"
+is given as ./-. Every input is checked before the session is announced,
+so a missing file or a bad name sends nothing.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSend(cmd.Context(), o, args, logger())
 		},
@@ -41,7 +45,7 @@ func sendCmd(logger func() *slog.Logger) *cobra.Command {
 	f.StringVar(&o.key, "key", "", "guard public key file (required)")
 	f.StringVar(&o.signKey, "sign-key", "", "Ed25519 signing key file, PKCS#8 PEM, mode 0600 (required)")
 	f.StringVar(&o.link, "link", "diode", "link name")
-	f.StringVar(&o.name, "name", "stdin", "file name for data read from stdin")
+	f.StringVar(&o.name, "name", "stdin", `file name for data read from stdin ("-")`)
 	f.IntVar(&o.chunk, "chunk", 1<<20, "bytes of file data per batch")
 	f.Uint64Var(&o.firstSeq, "first-seq", 0, "first batch sequence (default: microseconds since 1970, so runs never collide)")
 	f.BoolVar(&o.noDrain, "no-drain", false, "exit without waiting for the carousel's resends")
@@ -60,6 +64,16 @@ func runSend(ctx context.Context, o sendOpts, files []string, log *slog.Logger) 
 	if err := o.tune.check(); err != nil {
 		return cli.Usage(err)
 	}
+	addr, err := net.ResolveUDPAddr("udp", o.to)
+	if err != nil {
+		return cli.Usagef("bad --to: %w", err)
+	}
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	if err := checkInputs(files, o.name); err != nil {
+		return err
+	}
 	pub, err := diode.ReadPublicKeyFile(o.key)
 	if err != nil {
 		return err
@@ -67,10 +81,6 @@ func runSend(ctx context.Context, o sendOpts, files []string, log *slog.Logger) 
 	signer, err := readSigner(o.signKey)
 	if err != nil {
 		return err
-	}
-	addr, err := net.ResolveUDPAddr("udp", o.to)
-	if err != nil {
-		return cli.Usagef("bad --to: %w", err)
 	}
 	conn, err := net.DialUDP("udp", nil, addr)
 	if err != nil {
@@ -105,11 +115,44 @@ func runSend(ctx context.Context, o sendOpts, files []string, log *slog.Logger) 
 	return nil
 }
 
-func sendInputs(ctx context.Context, p *sendProgress, o sendOpts, files []string) error {
-	if len(files) == 0 {
-		return p.sendStream(ctx, os.Stdin, o.name, o.chunk)
-	}
+// checkInputs rejects, before anything is sent, stdin given twice, a bad
+// --name for it, and files that are missing, are directories or have a
+// name the receiver would refuse.
+func checkInputs(files []string, name string) error {
+	stdin := 0
 	for _, path := range files {
+		if path == "-" {
+			if stdin++; stdin > 1 {
+				return cli.Usage(errors.New(`stdin ("-") given more than once`))
+			}
+			if err := record.CheckName(name); err != nil {
+				return cli.Usagef("bad --name: %v", err)
+			}
+			continue
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("failed to open input: %w", err)
+		}
+		if fi.IsDir() {
+			return fmt.Errorf("input %s is a directory", path)
+		}
+		if err := record.CheckName(filepath.Base(path)); err != nil {
+			return fmt.Errorf("cannot send %s: %v", path, err)
+		}
+	}
+	return nil
+}
+
+// sendInputs sends each file in turn, "-" being stdin under o.name.
+func sendInputs(ctx context.Context, p *sendProgress, o sendOpts, files []string) error {
+	for _, path := range files {
+		if path == "-" {
+			if err := p.sendStream(ctx, os.Stdin, o.name, o.chunk); err != nil {
+				return err
+			}
+			continue
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			return fmt.Errorf("failed to open input: %w", err)
@@ -132,11 +175,9 @@ type sendProgress struct {
 	last  time.Time
 }
 
-// sendStream sends r as records of up to chunk bytes under name.
+// sendStream sends r as records of up to chunk bytes under name, which
+// checkInputs has accepted.
 func (p *sendProgress) sendStream(ctx context.Context, r io.Reader, name string, chunk int) error {
-	if err := record.CheckName(name); err != nil {
-		return err
-	}
 	buf := make([]byte, chunk)
 	var off uint64
 	for {

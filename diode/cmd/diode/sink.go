@@ -3,8 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"bastion/diode/record"
 )
@@ -12,8 +16,10 @@ import (
 // sink writes received records: into files in a directory, or as one
 // stream on stdout in sequence order.
 type sink struct {
-	dir   string
-	files map[string]*partFile
+	dir       string
+	overwrite bool // replace existing files of the same name
+	files     map[string]*partFile
+	refused   map[string]bool // names not written: a file of that name exists
 	// stdout mode: batches wait here until every earlier one arrived or
 	// was declared lost.
 	next    uint64
@@ -31,7 +37,10 @@ type partFile struct {
 
 const maxHeld = 256
 
-func newSink(out string) (*sink, error) {
+// newSink writes into directory out, or to stdout if out is "-". Without
+// overwrite, a file whose name exists in out is refused rather than
+// replacing it.
+func newSink(out string, overwrite bool) (*sink, error) {
 	if out == "-" {
 		return &sink{held: make(map[uint64][]byte)}, nil
 	}
@@ -42,7 +51,8 @@ func newSink(out string) (*sink, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("--out %s is not a directory", out)
 	}
-	return &sink{dir: out, files: make(map[string]*partFile)}, nil
+	return &sink{dir: out, overwrite: overwrite, files: make(map[string]*partFile),
+		refused: make(map[string]bool)}, nil
 }
 
 func (s *sink) batch(seq uint64, p []byte) error {
@@ -58,14 +68,15 @@ func (s *sink) batch(seq uint64, p []byte) error {
 
 // file writes one record into its file and publishes the file when whole.
 func (s *sink) file(r *record.Record) error {
+	if s.refused[r.Name] {
+		return nil // reported with its first record
+	}
 	pf := s.files[r.Name]
 	if pf == nil {
-		f, err := os.OpenFile(filepath.Join(s.dir, "."+r.Name+".partial"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
-		if err != nil {
-			return fmt.Errorf("failed to create file: %w", err)
+		var err error
+		if pf, err = s.create(r.Name); err != nil {
+			return err
 		}
-		pf = &partFile{f: f, size: -1}
-		s.files[r.Name] = pf
 	}
 	if _, err := pf.f.WriteAt(r.Data, int64(r.Offset)); err != nil {
 		return fmt.Errorf("failed to write %s: %w", r.Name, err)
@@ -78,14 +89,72 @@ func (s *sink) file(r *record.Record) error {
 		return nil
 	}
 	delete(s.files, r.Name)
-	err := errors.Join(pf.f.Sync(), pf.f.Close())
-	if err == nil {
-		err = os.Rename(pf.f.Name(), filepath.Join(s.dir, r.Name))
-	}
-	if err != nil {
+	if err := errors.Join(pf.f.Sync(), pf.f.Close()); err != nil {
 		return fmt.Errorf("failed to publish %s: %w", r.Name, err)
 	}
+	return s.publish(pf.f.Name(), r.Name)
+}
+
+// create starts the file name under its temporary name, or refuses it if
+// a file of that name exists and overwriting is off.
+func (s *sink) create(name string) (*partFile, error) {
+	if !s.overwrite {
+		_, err := os.Lstat(filepath.Join(s.dir, name))
+		if err == nil {
+			return nil, s.refuse(name, "the incoming file is not written")
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("failed to check for an existing %s: %w", name, err)
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(s.dir, "."+name+".partial"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("failed to create file: %w", err)
+	}
+	pf := &partFile{f: f, size: -1}
+	s.files[name] = pf
+	return pf, nil
+}
+
+// publish gives the whole file tmp its name. Without overwrite, a hard
+// link claims the name only while it is free, where a rename would replace
+// a file made since the first record; on a file system without hard links
+// a check before the rename has to do.
+func (s *sink) publish(tmp, name string) error {
+	dst := filepath.Join(s.dir, name)
+	if s.overwrite {
+		if err := os.Rename(tmp, dst); err != nil {
+			return fmt.Errorf("failed to publish %s: %w", name, err)
+		}
+		return nil
+	}
+	err := os.Link(tmp, dst)
+	switch {
+	case err == nil:
+		err = os.Remove(tmp)
+	case errors.Is(err, fs.ErrExist) || exists(dst):
+		return s.refuse(name, "the incoming file is left in "+tmp)
+	default: // no hard links on this file system
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		return fmt.Errorf("failed to publish %s: %w", name, err)
+	}
 	return nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// refuse records that name was not written because a file of that name
+// exists, and returns the error saying so; fate says what became of the
+// incoming file.
+func (s *sink) refuse(name, fate string) error {
+	s.refused[name] = true
+	return fmt.Errorf("%s exists and was not overwritten: %s (use --overwrite to replace it)",
+		filepath.Join(s.dir, name), fate)
 }
 
 // ordered writes data to stdout in sequence order.
@@ -130,16 +199,29 @@ func (s *sink) flush() error {
 	}
 }
 
-// finish reports files left incomplete and batches the stdout stream
-// skipped; it returns an error if there were any.
+// finish reports files left incomplete or refused and batches the stdout
+// stream skipped; it returns an error if there were any.
 func (s *sink) finish() error {
 	for name, pf := range s.files {
 		pf.f.Close()
 		fmt.Fprintf(os.Stderr, "\rdiode: %s incomplete: %d bytes received, left in %s\n", name, pf.received, pf.f.Name())
 	}
+	var parts []string
+	if len(s.files) > 0 {
+		parts = append(parts, fmt.Sprintf("%d file(s) incomplete", len(s.files)))
+	}
+	if len(s.refused) > 0 {
+		var names []string
+		for _, n := range slices.Sorted(maps.Keys(s.refused)) {
+			names = append(names, filepath.Join(s.dir, n))
+		}
+		parts = append(parts, fmt.Sprintf("%d existing file(s) not overwritten: %s (use --overwrite to replace them)",
+			len(names), strings.Join(names, ", ")))
+	}
+	if len(parts) > 0 {
+		return errors.New(strings.Join(parts, "; "))
+	}
 	switch {
-	case len(s.files) > 0:
-		return fmt.Errorf("%d file(s) incomplete", len(s.files))
 	case s.skipped > 0:
 		return fmt.Errorf("output skipped %d batch(es)", s.skipped)
 	case len(s.held) > 0:
