@@ -9,7 +9,7 @@
 //	go run ./test/bench/ledger --bin bin [--out bench-results/ledger.json]
 //
 // A second, paced phase follows: submissions due at a fixed entry rate
-// (--paced-rate, by default 80 % of the closed loop's rate and at most the
+// (--paced-rate, by default half the closed loop's rate and at most the
 // 10,000/s target), sent whatever the answers do, latency counted from
 // when each was due. The closed loop finds the sustained rate; its
 // latencies only measure its own queue (64 clients with up to 64 items
@@ -76,7 +76,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "generator seed")
 	flag.BoolVar(&o.keep, "keep", false, "keep the state directory")
 	flag.Float64Var(&o.pacedRate, "paced-rate", 0,
-		"entries/s of the paced phase; 0 means 80 % of the closed loop's rate, at most 10,000")
+		"entries/s of the paced phase; 0 means half the closed loop's rate, at most 10,000")
 	flag.DurationVar(&o.pacedDuration, "paced-duration", 20*time.Second, "paced phase length, 0 to skip it")
 	flag.IntVar(&o.pacedWorkers, "paced-workers", 256, "connections the paced phase may use at once")
 	flag.Parse()
