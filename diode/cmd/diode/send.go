@@ -178,7 +178,9 @@ type sendProgress struct {
 // sendStream sends r as records of up to chunk bytes under name, which
 // checkInputs has accepted.
 func (p *sendProgress) sendStream(ctx context.Context, r io.Reader, name string, chunk int) error {
+	// Both buffers are reused: Send does not retain the batch.
 	buf := make([]byte, chunk)
+	var b []byte
 	var off uint64
 	for {
 		n, err := io.ReadFull(r, buf)
@@ -186,7 +188,7 @@ func (p *sendProgress) sendStream(ctx context.Context, r io.Reader, name string,
 		if err != nil && !final {
 			return fmt.Errorf("failed to read %s: %w", name, err)
 		}
-		b, _ := record.Append(nil, &record.Record{Name: name, Offset: off, Final: final, Data: buf[:n]})
+		b, _ = record.Append(b[:0], &record.Record{Name: name, Offset: off, Final: final, Data: buf[:n]})
 		if err := p.s.Send(ctx, p.seq, b); err != nil {
 			return err
 		}
