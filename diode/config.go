@@ -79,6 +79,10 @@ type SenderConfig struct {
 	CarouselBytes int
 	// SocketBuffer is the SO_SNDBUF size requested, in bytes.
 	SocketBuffer int
+	// NoSegmentOffload hands the kernel every datagram on its own instead
+	// of several equal ones per message for it or the network card to cut
+	// apart (UDP segmentation offload, used where the kernel has it).
+	NoSegmentOffload bool
 	// Registerer, when set, receives the sender's metrics.
 	Registerer prometheus.Registerer
 }

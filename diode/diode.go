@@ -9,6 +9,15 @@
 // HPKE context, paced by a token bucket and re-sent by a carousel at
 // increasing delays. Signed heartbeats report what was sent.
 //
+// On Linux the sender hands the kernel up to 64 datagrams per system call
+// (sendmmsg) and, where the kernel has UDP segmentation offload, several
+// equal datagrams per message for the kernel or the network card to cut
+// apart; a message never holds two shards of one group, so a filter that
+// drops a whole message before it is cut costs each group one shard, as a
+// lost datagram would. The receiver asks for such messages whole (UDP_GRO)
+// and cuts them itself. Either side falls back to plain datagrams where
+// the kernel refuses.
+//
 // A Receiver authenticates every datagram before it keeps any state for it,
 // rebuilds batches within fixed memory budgets, delivers each batch once,
 // and reports gaps, missing tails, missed heartbeats and sender restarts as

@@ -118,15 +118,24 @@ func fill(shard, batch []byte, off int) {
 	clear(shard[n:])
 }
 
+// segmentMax is the most datagrams one segmented message carries, and
+// segmentBytes the most bytes: a UDP datagram's limit over IPv4, less a
+// margin.
+const (
+	segmentMax   = 64
+	segmentBytes = 65000
+)
+
 // datagramLen is the size of a shard datagram carrying shardSize bytes.
 func datagramLen(shardSize int) int { return wire.HeaderLen + shardSize + 16 }
 
 // frameWriter seals datagrams into its buffer and writes them, many per
 // system call. The Sender's writer goroutine and the carousel have one each.
 type frameWriter struct {
-	bc  *batchConn
-	buf []byte
-	ds  [][]byte
+	bc     *batchConn
+	buf    []byte
+	ds     [][]byte
+	counts []int // datagrams per segmented message
 }
 
 func newFrameWriter(s *Sender) (*frameWriter, error) {
@@ -134,7 +143,33 @@ func newFrameWriter(s *Sender) (*frameWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.cfg.NoSegmentOffload {
+		bc.noSegments()
+	}
 	return &frameWriter{bc: bc}, nil
+}
+
+// segments splits refs into the datagram counts of segmented messages:
+// each message holds at most one shard of any group, so that a network
+// element that drops a whole unsegmented message (a filter before the
+// card cuts it apart) costs every group at most one shard, as a single
+// lost datagram would. The interleaved order runs through the groups in
+// increasing number, so a message ends where the number stops growing,
+// or at max datagrams.
+func segments(counts []int, refs []shardRef, max int) []int {
+	counts = counts[:0]
+	n := 0
+	for i, r := range refs {
+		if n == max || n > 0 && r.group <= refs[i-1].group {
+			counts = append(counts, n)
+			n = 0
+		}
+		n++
+	}
+	if n > 0 {
+		counts = append(counts, n)
+	}
+	return counts
 }
 
 // seal gives each datagram of refs its counter and seals it into w's
@@ -180,7 +215,15 @@ func (w *frameWriter) write(ctx context.Context, s *Sender, f *frame) (outcome, 
 				parity++
 			}
 		}
-		sent, failed, last, err := w.bc.write(w.seal(s, f, refs))
+		ds := w.seal(s, f, refs)
+		var sent, failed int
+		var last error
+		if w.bc.canSegment(slot) {
+			w.counts = segments(w.counts, refs, min(segmentMax, segmentBytes/slot))
+			sent, failed, last, err = w.bc.writeSegments(w.buf[:len(refs)*slot], ds, slot, w.counts)
+		} else {
+			sent, failed, last, err = w.bc.write(ds)
+		}
 		o.sent += sent
 		s.c.datagrams.Add(uint64(sent))
 		s.c.wireBytes.Add(uint64(sent * slot))

@@ -114,7 +114,7 @@ func (r *Receiver) register(cfg ReceiverConfig) error {
 		{"queue_drops_total", "Batches dropped at a full queue.", true, func(s *S) float64 { return u(s.QueueDrops) }},
 		{"handler_seconds_total", "Time spent in the batch handler.", true, func(s *S) float64 { return s.HandlerTime.Seconds() }},
 		{"socket_buffer_bytes", "SO_RCVBUF granted.", false, func(s *S) float64 { return float64(s.SocketBuffer) }},
-		{"socket_drops_total", "Kernel drops on this socket (SO_RXQ_OVFL).", true, func(s *S) float64 { return u(s.SocketDrops) }},
+		{"socket_drops_total", "Kernel drops on this socket (SO_RXQ_OVFL), in messages: a segmented message that arrived whole counts once.", true, func(s *S) float64 { return u(s.SocketDrops) }},
 		{"kernel_rcvbuf_errors_total", "Host UDP RcvbufErrors.", true, func(s *S) float64 { return u(s.KernelRcvbufErrs) }},
 		{"sender_datagrams_total", "Datagrams the sender reports sent.", true, func(s *S) float64 { return u(s.Sender.Datagrams) }},
 	})

@@ -1,6 +1,8 @@
 package diode
 
 import (
+	"cmp"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"syscall"
@@ -26,6 +28,13 @@ type batchConn struct {
 	iovs []unix.Iovec
 	ctl  []byte // recvmmsg: one control buffer of ctlLen per message
 
+	// segmenting is true while the socket takes UDP segmentation offload
+	// (UDP_SEGMENT, udp(7)): one message of many equal datagrams laid end
+	// to end, cut apart by the kernel or the network card. It turns false
+	// for good at the first refusal.
+	segmenting bool
+	segCtl     []byte // the UDP_SEGMENT control message of writeSegments
+
 	// State of the call in progress, read by the closures below.
 	count, done int
 	errno       syscall.Errno
@@ -49,6 +58,15 @@ func newBatchConn(conn *net.UDPConn, slots int, control bool) (*batchConn, error
 		b.ctl = make([]byte, slots*ctlLen)
 	}
 	b.sendFn = func(fd uintptr) bool { return b.call(fd, unix.SYS_SENDMMSG) }
+	// A kernel that knows UDP_SEGMENT (4.18 on) answers its getsockopt.
+	_ = raw.Control(func(fd uintptr) {
+		_, err := unix.GetsockoptInt(int(fd), unix.IPPROTO_UDP, unix.UDP_SEGMENT)
+		b.segmenting = err == nil
+	})
+	b.segCtl = make([]byte, unix.CmsgSpace(2))
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&b.segCtl[0]))
+	h.Level, h.Type = unix.IPPROTO_UDP, unix.UDP_SEGMENT
+	h.SetLen(unix.CmsgLen(2))
 	b.recvFn = func(fd uintptr) bool { return b.call(fd, unix.SYS_RECVMMSG) }
 	return b, nil
 }
@@ -95,11 +113,78 @@ func (b *batchConn) write(ds [][]byte) (sent, failed int, last, err error) {
 	return sent, failed, last, nil
 }
 
-// read receives up to len(bufs) datagrams, at least one, waiting for the
-// first until the socket's read deadline. sizes[i] is datagram i's length;
-// a datagram longer than its buffer gets size -1. drops is the kernel's
-// SO_RXQ_OVFL count as of the last datagram, if reported.
-func (b *batchConn) read(bufs [][]byte, sizes []int) (n int, drops uint32, hasDrops bool, err error) {
+// noSegments turns segmentation offload off.
+func (b *batchConn) noSegments() { b.segmenting = false }
+
+// canSegment reports whether writeSegments may send datagrams of size
+// bytes as segmented messages.
+func (b *batchConn) canSegment(size int) bool {
+	return b.segmenting && size <= segmentBytes/2
+}
+
+// writeSegments sends ds like write, as segmented messages: message i
+// holds the next counts[i] datagrams, at most segmentMax and segmentBytes.
+// Every datagram is seg bytes long and they lie end to end in buf, which
+// ds slices. A message the kernel refuses is sent again datagram by
+// datagram. A refusal that says the socket or its route cannot segment
+// turns segmenting off and sends the rest the plain way: EIO (no checksum
+// offload on the way), EINVAL, EOPNOTSUPP, or EMSGSIZE (a datagram beyond
+// the path MTU, which the plain way fragments).
+func (b *batchConn) writeSegments(buf []byte, ds [][]byte, seg int, counts []int) (sent, failed int, last, err error) {
+	binary.NativeEndian.PutUint16(b.segCtl[unix.CmsgLen(0):], uint16(seg))
+	done := 0 // datagrams handed over or given up
+	for len(counts) > 0 {
+		if !b.segmenting {
+			s, f, l, err := b.write(ds[done:])
+			return sent + s, failed + f, cmp.Or(l, last), err
+		}
+		b.count = min(len(counts), len(b.hdrs))
+		at := done
+		for i, c := range counts[:b.count] {
+			b.iovs[i] = unix.Iovec{Base: &buf[at*seg]}
+			b.iovs[i].SetLen(c * seg)
+			b.hdrs[i] = mmsghdr{hdr: unix.Msghdr{Iov: &b.iovs[i], Iovlen: 1}}
+			if c > 1 {
+				b.hdrs[i].hdr.Control = &b.segCtl[0]
+				b.hdrs[i].hdr.SetControllen(len(b.segCtl))
+			}
+			at += c
+		}
+		if err := b.raw.Write(b.sendFn); err != nil {
+			return sent, failed, last, err
+		}
+		if b.errno != 0 {
+			switch b.errno {
+			case unix.EIO, unix.EINVAL, unix.EOPNOTSUPP, unix.EMSGSIZE:
+				b.segmenting = false
+				continue
+			}
+			// The first message failed for its own sake: its datagrams
+			// go one by one, each refusal counted.
+			c := counts[0]
+			s, f, l, err := b.write(ds[done : done+c])
+			sent, failed, last = sent+s, failed+f, cmp.Or(l, last)
+			if err != nil {
+				return sent, failed, last, err
+			}
+			done, counts = done+c, counts[1:]
+			continue
+		}
+		for _, c := range counts[:b.done] {
+			sent, done = sent+c, done+c
+		}
+		counts = counts[b.done:]
+	}
+	return sent, failed, last, nil
+}
+
+// read receives up to len(bufs) messages, at least one, waiting for the
+// first until the socket's read deadline. sizes[i] is message i's length;
+// a message longer than its buffer gets size -1. segs[i] is its segment
+// size when it is several datagrams that arrived whole (UDP_GRO), else 0.
+// drops is the kernel's SO_RXQ_OVFL count as of the last message, if
+// reported.
+func (b *batchConn) read(bufs [][]byte, sizes, segs []int) (n int, drops uint32, hasDrops bool, err error) {
 	b.count = min(len(bufs), len(b.hdrs))
 	for i, buf := range bufs[:b.count] {
 		b.iovs[i] = unix.Iovec{Base: &buf[0]}
@@ -117,14 +202,17 @@ func (b *batchConn) read(bufs [][]byte, sizes []int) (n int, drops uint32, hasDr
 		return 0, 0, false, b.errno
 	}
 	for i := range b.done {
-		sizes[i] = int(b.hdrs[i].n)
+		sizes[i], segs[i] = int(b.hdrs[i].n), 0
 		if b.hdrs[i].hdr.Flags&unix.MSG_TRUNC != 0 {
 			sizes[i] = -1
 		}
-	}
-	if b.ctl != nil && b.done > 0 {
-		last := b.done - 1
-		drops, hasDrops = overflowCount(b.ctl[last*ctlLen : last*ctlLen+int(b.hdrs[last].hdr.Controllen)])
+		if b.ctl != nil {
+			c := readControl(b.ctl[i*ctlLen : i*ctlLen+int(b.hdrs[i].hdr.Controllen)])
+			segs[i] = c.segment
+			if c.hasDrops {
+				drops, hasDrops = c.drops, true
+			}
+		}
 	}
 	return b.done, drops, hasDrops, nil
 }

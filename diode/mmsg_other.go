@@ -35,11 +35,21 @@ func (b *batchConn) write(ds [][]byte) (sent, failed int, last, err error) {
 }
 
 // read receives one datagram into bufs[0].
-func (b *batchConn) read(bufs [][]byte, sizes []int) (n int, drops uint32, hasDrops bool, err error) {
+func (b *batchConn) read(bufs [][]byte, sizes, segs []int) (n int, drops uint32, hasDrops bool, err error) {
 	m, err := b.conn.Read(bufs[0])
 	if err != nil {
 		return 0, 0, false, err
 	}
-	sizes[0] = m
+	sizes[0], segs[0] = m, 0
 	return 1, 0, false, nil
+}
+
+func (b *batchConn) noSegments() {}
+
+// canSegment is false: segmentation offload is Linux's.
+func (b *batchConn) canSegment(int) bool { return false }
+
+// writeSegments sends ds like write.
+func (b *batchConn) writeSegments(_ []byte, ds [][]byte, _ int, _ []int) (sent, failed int, last, err error) {
+	return b.write(ds)
 }

@@ -147,11 +147,11 @@ func (r *Receiver) read(ctx context.Context) error {
 	for i := range bufs {
 		bufs[i] = mem[i*recvBufLen : (i+1)*recvBufLen : (i+1)*recvBufLen]
 	}
-	sizes := make([]int, recvSlots)
+	sizes, segs := make([]int, recvSlots), make([]int, recvSlots)
 	next := time.Now().Add(tick)
 	r.conn.SetReadDeadline(next)
 	for {
-		n, drops, hasDrops, err := bc.read(bufs, sizes)
+		n, drops, hasDrops, err := bc.read(bufs, sizes, segs)
 		now := time.Now()
 		if ctx.Err() != nil {
 			return nil
@@ -168,7 +168,13 @@ func (r *Receiver) read(ctx context.Context) error {
 					r.malformed(now, "datagram larger than the largest UDP payload")
 					continue
 				}
-				r.process(bufs[i][:size], now)
+				d := bufs[i][:size]
+				// A segmented message that arrived whole is cut into its
+				// datagrams, each seg bytes but the last.
+				for seg := segs[i]; seg > 0 && len(d) > seg; d = d[seg:] {
+					r.process(d[:seg], now)
+				}
+				r.process(d, now)
 			}
 		case errors.As(err, &ne) && ne.Timeout():
 		case errors.Is(err, net.ErrClosed):

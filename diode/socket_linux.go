@@ -6,11 +6,16 @@ import (
 	"net"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // tuneReceive sizes conn's receive buffer and enables SO_RXQ_OVFL, which
 // makes the kernel attach the socket's cumulative drop count to every
-// datagram read (socket(7)). It returns the buffer size granted. The plain
+// datagram read (socket(7)), and UDP_GRO, which lets a segmented message
+// arrive whole, with its segment size attached (udp(7)); a kernel without
+// UDP_GRO cuts such messages apart itself. It returns the buffer size
+// granted. The plain
 // SO_RCVBUF request is capped by net.core.rmem_max; as root SO_RCVBUFFORCE
 // is tried to lift the cap.
 func tuneReceive(conn *net.UDPConn, size int) (int, error) {
@@ -41,6 +46,7 @@ func tune(conn *net.UDPConn, size, opt, force int, overflow bool) (int, error) {
 		}
 		if overflow && serr == nil {
 			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RXQ_OVFL, 1)
+			_ = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_UDP, unix.UDP_GRO, 1)
 		}
 	})
 	if err == nil {
@@ -52,11 +58,20 @@ func tune(conn *net.UDPConn, size, opt, force int, overflow bool) (int, error) {
 	return got, nil
 }
 
-// overflowCount extracts the SO_RXQ_OVFL drop counter from a control
-// message buffer (cmsg(3)). It allocates nothing: it runs for every read.
-func overflowCount(oob []byte) (uint32, bool) {
+// control is what the kernel attaches to a datagram read.
+type control struct {
+	drops    uint32 // SO_RXQ_OVFL: the socket's drops so far
+	hasDrops bool
+	segment  int // UDP_GRO: the segment size of a message that arrived whole, or 0
+}
+
+// readControl extracts the SO_RXQ_OVFL drop counter and the UDP_GRO
+// segment size from a control message buffer (cmsg(3)). It allocates
+// nothing: it runs for every read.
+func readControl(oob []byte) control {
 	const hdrLen = syscall.SizeofCmsghdr
 	lenSize := int(unsafe.Sizeof(syscall.Cmsghdr{}.Len))
+	var c control
 	for len(oob) >= hdrLen {
 		var l int
 		if lenSize == 8 {
@@ -65,16 +80,27 @@ func overflowCount(oob []byte) (uint32, bool) {
 			l = int(binary.NativeEndian.Uint32(oob))
 		}
 		if l < hdrLen || l > len(oob) {
-			return 0, false
+			return c
 		}
 		level := int32(binary.NativeEndian.Uint32(oob[lenSize:]))
 		typ := int32(binary.NativeEndian.Uint32(oob[lenSize+4:]))
-		if level == syscall.SOL_SOCKET && typ == syscall.SO_RXQ_OVFL && l >= cmsgAlign(hdrLen)+4 {
-			return binary.NativeEndian.Uint32(oob[cmsgAlign(hdrLen):]), true
+		data := oob[cmsgAlign(hdrLen):l]
+		switch {
+		case level == syscall.SOL_SOCKET && typ == syscall.SO_RXQ_OVFL && len(data) >= 4:
+			c.drops, c.hasDrops = binary.NativeEndian.Uint32(data), true
+		case level == syscall.IPPROTO_UDP && typ == unix.UDP_GRO && len(data) >= 4:
+			c.segment = max(0, int(int32(binary.NativeEndian.Uint32(data))))
 		}
 		oob = oob[min(cmsgAlign(l), len(oob)):]
 	}
-	return 0, false
+	return c
+}
+
+// overflowCount extracts the SO_RXQ_OVFL drop counter from a control
+// message buffer.
+func overflowCount(oob []byte) (uint32, bool) {
+	c := readControl(oob)
+	return c.drops, c.hasDrops
 }
 
 // cmsgAlign rounds n up to the control message alignment, a word.

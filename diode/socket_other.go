@@ -14,5 +14,10 @@ func tuneSend(conn *net.UDPConn, size int) (int, error) {
 	return size, conn.SetWriteBuffer(size)
 }
 
-// overflowCount is unavailable outside Linux.
-func overflowCount([]byte) (uint32, bool) { return 0, false }
+// control is what the kernel attaches to a datagram read; nothing outside
+// Linux.
+type control struct {
+	drops    uint32
+	hasDrops bool
+	segment  int
+}

@@ -71,7 +71,7 @@ type ReceiverStats struct {
 	EventsDropped    uint64
 	HandlerTime      time.Duration // time spent in Handler.Batch
 	SocketBuffer     int           // SO_RCVBUF granted, in bytes
-	SocketDrops      uint64        // this socket's kernel drops (SO_RXQ_OVFL)
+	SocketDrops      uint64        // this socket's kernel drops (SO_RXQ_OVFL); a segmented message that came whole counts once
 	KernelRcvbufErrs uint64        // /proc/net/snmp Udp RcvbufErrors (whole host)
 	// FirstData and LastData are when the first and the last authenticated
 	// shard of a first transmission (not a carousel resend) was read;

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +181,36 @@ func BenchmarkReceiveBatch(b *testing.B) {
 	}
 	if got := l.recv.Stats().Batches; got != uint64(b.N) {
 		b.Fatalf("delivered %d batches, want %d", got, b.N)
+	}
+}
+
+// TestSegments: a segmented message never holds two shards of one group
+// and never more than the limit, and together the messages cover every
+// datagram in order.
+func TestSegments(t *testing.T) {
+	refs := func(groups ...uint32) []shardRef {
+		var rs []shardRef
+		for _, g := range groups {
+			rs = append(rs, shardRef{group: g})
+		}
+		return rs
+	}
+	for _, tc := range []struct {
+		name string
+		refs []shardRef
+		max  int
+		want []int
+	}{
+		{"rows of four", refs(0, 1, 2, 3, 0, 1, 2, 3, 0, 1), 64, []int{4, 4, 2}},
+		{"limit", refs(0, 1, 2, 3, 4, 5, 6, 7), 3, []int{3, 3, 2}},
+		{"one group", refs(0, 0, 0), 64, []int{1, 1, 1}},
+		{"short last row", refs(0, 1, 2, 3, 2, 3), 64, []int{4, 2}},
+		{"chunk starting mid-row", refs(5, 6, 7, 0, 1, 2), 64, []int{3, 3}},
+		{"empty", nil, 64, nil},
+	} {
+		got := segments(nil, tc.refs, tc.max)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -21,6 +21,7 @@ type tuning struct {
 	designLoss float64
 	carousel   []time.Duration
 	noCarousel bool
+	noGSO      bool
 }
 
 func (t *tuning) addFlags(f *pflag.FlagSet) {
@@ -35,6 +36,8 @@ func (t *tuning) addFlags(f *pflag.FlagSet) {
 	f.DurationSliceVar(&t.carousel, "carousel", diode.DefaultCarousel,
 		"delays after a batch's first transmission at which it is sent again, increasing")
 	f.BoolVar(&t.noCarousel, "no-carousel", false, "never send a batch again")
+	f.BoolVar(&t.noGSO, "no-gso", false,
+		"hand the kernel one datagram at a time, without UDP segmentation offload")
 }
 
 // check rejects values out of range, naming the flag; the library would
@@ -71,4 +74,5 @@ func (t *tuning) apply(cfg *diode.SenderConfig) {
 	cfg.DesignLoss = t.designLoss
 	cfg.Carousel = t.carousel
 	cfg.DisableCarousel = t.noCarousel || len(t.carousel) == 0
+	cfg.NoSegmentOffload = t.noGSO
 }

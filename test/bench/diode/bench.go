@@ -98,7 +98,14 @@ func (b *bench) tools() []tool {
 		{"iperf3", []int{0, 0, 0}, b.iperf3},
 		// udp-sender's --max-bitrate overflows above 2^31 bit/s.
 		{"udpcast", []int{500, 1000, 1500, 2000}, b.udpcast},
-		{"diode", []int{1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 0}, b.diode},
+		{"diode", []int{1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 0}, func(ctx context.Context, payload, mbps int) result {
+			return b.diode(ctx, payload, mbps)
+		}},
+		// The same without UDP segmentation offload, one datagram per
+		// message as iperf3 and udpcast send: what the offload is worth.
+		{"diode-no-gso", []int{2000, 3000, 4000, 6000, 0}, func(ctx context.Context, payload, mbps int) result {
+			return b.diode(ctx, payload, mbps, "--no-gso")
+		}},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -64,12 +65,12 @@ func printTable(w io.Writer, best []result, o options) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	for _, r := range best {
-		if r.Tool != "diode" {
+		if !strings.HasPrefix(r.Tool, "diode") {
 			continue
 		}
 		for _, peer := range best {
-			if peer.Payload == r.Payload && peer.Loss == r.Loss && peer.Tool != "diode" && peer.Goodput > 0 {
-				fmt.Fprintf(w, "diode / %s at %d B, %.0f%% loss: %.2f\n", peer.Tool, r.Payload, r.Loss*100, r.Goodput/peer.Goodput)
+			if peer.Payload == r.Payload && peer.Loss == r.Loss && !strings.HasPrefix(peer.Tool, "diode") && peer.Goodput > 0 {
+				fmt.Fprintf(w, "%s / %s at %d B, %.0f%% loss: %.2f\n", r.Tool, peer.Tool, r.Payload, r.Loss*100, r.Goodput/peer.Goodput)
 			}
 		}
 	}

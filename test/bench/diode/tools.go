@@ -106,8 +106,8 @@ func (b *bench) udpcast(ctx context.Context, payload, rate int) result {
 
 // diode sends the file with the diode command at FEC 16 parity per 64
 // data shards (25 %), the carousel off so that the overhead stays 25 %,
-// paced at mbps (0: unpaced).
-func (b *bench) diode(ctx context.Context, payload, rate int) result {
+// paced at mbps (0: unpaced), with extra flags for the sender.
+func (b *bench) diode(ctx context.Context, payload, rate int, extra ...string) result {
 	r := result{Pacing: pacing(rate)}
 	out := filepath.Join(b.work, "diode.out")
 	os.RemoveAll(out)
@@ -134,9 +134,10 @@ func (b *bench) diode(ctx context.Context, payload, rate int) result {
 	// the 256 bytes left over.
 	chunk := 8*64*payload - 256
 	start := time.Now()
-	send, err := b.start(ctx, b.o.diode, "send", "--to", addr, "--key", "guard.pub", "--sign-key", "sender.key",
+	args := []string{b.o.diode, "send", "--to", addr, "--key", "guard.pub", "--sign-key", "sender.key",
 		"--shard-size", strconv.Itoa(payload), "--max-data", "64", "--parity", "16", "--no-carousel",
-		"--rate", strconv.FormatInt(bps, 10), "--chunk", strconv.Itoa(chunk), "--json", b.in)
+		"--rate", strconv.FormatInt(bps, 10), "--chunk", strconv.Itoa(chunk), "--json"}
+	send, err := b.start(ctx, append(append(args, extra...), b.in)...)
 	if err != nil {
 		recv.wait()
 		return r.failed(err)
