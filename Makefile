@@ -71,10 +71,12 @@ bench-diode:
 	$(GO) build -trimpath -o $(BIN)/diode ./diode/cmd/diode
 	$(GO) run ./test/bench/diode --diode $(BIN)/diode --size-mb $(SIZE) --out bench-results/diode.json
 
-## bench-monitor: monitor decisions on one core and backtest scores -> bench-results/monitor.json
+## bench-monitor: monitor decisions on one core, backtest scores, and (through
+## bench-e2e at 5,000 orders/s) the cluster's ack p99 -> bench-results/monitor.json
 bench-monitor:
 	@mkdir -p bench-results
-	$(GO) run ./test/bench/monitor -out bench-results/monitor.json -data $(BASTION_DATA)
+	@$(MAKE) --no-print-directory bench-e2e RATE=5000
+	$(GO) run ./test/bench/monitor -out bench-results/monitor.json -data $(BASTION_DATA) -e2e bench-results/e2e.json
 
 ## bench-guard: guard throughput on genuine signed batches (fsync on), GOMAXPROCS=1
 ## and default -> bench-results/guard.json

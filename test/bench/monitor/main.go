@@ -33,8 +33,10 @@
 //   - paysim_precision, paysim_recall, amlsim_account_precision,
 //     amlsim_account_recall: from the backtest (bastion/high-side/monitor/
 //     backtest) with monitor.SurveillanceConfig.
-//   - e2e_ack_p99_ms: null here; measured through the three-node cluster
-//     elsewhere.
+//   - e2e_ack_p99_ms, e2e_acknowledged_orders_per_s: copied from the
+//     end-to-end bench's results (-e2e, bench-results/e2e.json), which
+//     `make bench-monitor` runs first at 5,000 orders/s through the
+//     three-node appliance; null without -e2e.
 package main
 
 import (
@@ -82,6 +84,34 @@ type Results struct {
 	AMLSimAccountRecall    float64  `json:"amlsim_account_recall"`
 	AMLSimAccountF1        float64  `json:"amlsim_account_f1"`
 	E2EAckP99ms            *float64 `json:"e2e_ack_p99_ms"`
+	E2EScheduledPerS       *float64 `json:"e2e_scheduled_orders_per_s"`
+	E2EAcknowledgedPerS    *float64 `json:"e2e_acknowledged_orders_per_s"`
+	E2EP99IsLowerBound     bool     `json:"e2e_p99_is_lower_bound,omitempty"`
+	E2ESource              string   `json:"e2e_source,omitempty"`
+}
+
+// readE2E copies the end-to-end figures from the file the end-to-end
+// bench wrote.
+func readE2E(path string, res *Results) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("-e2e: %w (make bench-e2e writes it)", err)
+	}
+	var e struct {
+		P99          *float64 `json:"e2e_ack_p99_ms"`
+		Scheduled    *float64 `json:"scheduled_orders_per_s"`
+		Acknowledged *float64 `json:"acknowledged_orders_per_s"`
+		LowerBound   bool     `json:"p99_is_lower_bound"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return fmt.Errorf("-e2e %s: %w", path, err)
+	}
+	if e.P99 == nil || e.Scheduled == nil || e.Acknowledged == nil {
+		return fmt.Errorf("-e2e %s: e2e_ack_p99_ms, scheduled_orders_per_s or acknowledged_orders_per_s missing", path)
+	}
+	res.E2EAckP99ms, res.E2EScheduledPerS, res.E2EAcknowledgedPerS = e.P99, e.Scheduled, e.Acknowledged
+	res.E2EP99IsLowerBound, res.E2ESource = e.LowerBound, path
+	return nil
 }
 
 const pacedRate = 50_000
@@ -97,11 +127,12 @@ func main() {
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the back-to-back runs to this file")
 	memProf := flag.String("memprofile", "", "write a profile of every allocation of the back-to-back runs to this file")
 	scores := flag.Bool("backtest", true, "score the backtest (false leaves the detection figures at 0)")
+	e2e := flag.String("e2e", "", "end-to-end results to copy the acknowledgement figures from (bench-results/e2e.json)")
 	flag.Parse()
 	if !*scores {
 		*data = ""
 	}
-	if err := run(*out, *n, *data, profiles{cpu: *prof, mem: *memProf}); err != nil {
+	if err := run(*out, *n, *data, *e2e, profiles{cpu: *prof, mem: *memProf}); err != nil {
 		fmt.Fprintln(os.Stderr, "monitor bench:", err)
 		os.Exit(1)
 	}
@@ -111,7 +142,7 @@ func main() {
 // empty means none.
 type profiles struct{ cpu, mem string }
 
-func run(out string, n int, data string, prof profiles) error {
+func run(out string, n int, data, e2e string, prof profiles) error {
 	runtime.GOMAXPROCS(1)
 	// The monitor runs inside bastion-node, whose collector target is 400
 	// unless GOGC says otherwise: measure it under the same setting.
@@ -121,6 +152,11 @@ func run(out string, n int, data string, prof profiles) error {
 		gogc = strconv.Itoa(nodeGCPercent)
 	}
 	res := Results{GOMAXPROCS: runtime.GOMAXPROCS(0), GOGC: gogc, Decisions: n, PacedRatePerS: pacedRate}
+	if e2e != "" {
+		if err := readE2E(e2e, &res); err != nil {
+			return err
+		}
+	}
 
 	// Baseline and surveillance back to back, then the paced run.
 	base, err := newBench(monitor.DefaultConfig(), n)
