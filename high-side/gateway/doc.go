@@ -24,7 +24,11 @@
 // is answered 200 with one result per item, by index. A request refused
 // whole gets 400 (malformed, missing values or header), 413 (body over
 // the byte limit or array over MaxBatch), or 503 when the Submitter
-// fails, in which case resending with the same ids is safe. Errors are {"error": "..."} with a message safe to show;
+// fails, in which case resending with the same ids is safe. On a node
+// that does not lead (see LeaderLocator) the 503 of a write names the
+// leader: "not the leader: the leader is ID at URL". A request naming a
+// ledger index beyond the ledger gets 404 saying so (with its size, see
+// LedgerHolder). Errors are {"error": "..."} with a message safe to show;
 // the cause is logged, never sent.
 //
 // The handler does not terminate TLS: the caller serves it with its own

@@ -14,6 +14,9 @@ type apiError struct {
 	status int
 	public string
 	cause  error
+	// follower marks a write refused because this node does not lead: a
+	// 503 that is no fault of the node, logged at Info.
+	follower bool
 }
 
 func (e *apiError) Error() string {
@@ -37,7 +40,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError sends {"error": public} and logs the cause: at Error for a
 // server fault, at Info for a request cancelled by its caller or by
-// shutdown, at Debug for a client mistake.
+// shutdown or a write sent to a follower, at Debug for a client mistake.
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	attrs := []slog.Attr{slog.String("path", r.URL.Path), slog.Int("status", e.status), slog.String("error", e.public)}
 	if e.cause != nil {
@@ -45,8 +48,9 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, e *apiError
 	}
 	level := slog.LevelDebug
 	switch {
-	case e.status >= 500 && (errors.Is(e.cause, context.Canceled) || r.Context().Err() != nil):
-		// The caller went away or the node is stopping: not a fault.
+	case e.status >= 500 && (e.follower || errors.Is(e.cause, context.Canceled) || r.Context().Err() != nil):
+		// The caller went away, the node is stopping or the write belongs
+		// on the leader: not a fault.
 		level = slog.LevelInfo
 	case e.status >= 500:
 		level = slog.LevelError

@@ -26,6 +26,7 @@ func TestWriteErrorLevels(t *testing.T) {
 		{"fault", context.Background(), &apiError{status: 503, public: "unavailable", cause: errors.New("no leader")}, "level=ERROR"},
 		{"cancelled cause", context.Background(), &apiError{status: 503, public: "unavailable", cause: context.Canceled}, "level=INFO"},
 		{"cancelled request", cancelled, &apiError{status: 500, public: "internal", cause: errors.New("aborted")}, "level=INFO"},
+		{"write on a follower", context.Background(), &apiError{status: 503, public: "not the leader", cause: errors.New("no"), follower: true}, "level=INFO"},
 		{"client mistake", context.Background(), &apiError{status: 400, public: "bad order"}, "level=DEBUG"},
 	}
 	for _, tt := range tests {

@@ -3,10 +3,13 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
+	"bastion/high-side/clearance"
 	"bastion/high-side/intake"
+	"bastion/high-side/ledger"
 	"bastion/high-side/records"
 	"bastion/shared/entry"
 )
@@ -27,6 +30,14 @@ type Discloser interface {
 type RecordKeeper interface {
 	AmendOrder(ctx context.Context, actor string, record uint64, o intake.Order, reason string) (intake.Receipt, error)
 	RecordHistory(ctx context.Context, actor string, record uint64) ([]records.Version, error)
+}
+
+// LedgerHolder is implemented by a Submitter that holds the ledger (a
+// node). The gateway reads its size to tell a client how far the ledger
+// reaches when a request names an index beyond it; without it the 404 says
+// so without the size.
+type LedgerHolder interface {
+	Ledger() *ledger.Ledger
 }
 
 // DisposalRunner is implemented by a Submitter that runs the retention
@@ -57,7 +68,8 @@ type DisposalResponse struct {
 
 // postDisclosure answers with the signed statement as issued, byte for
 // byte: 403 with the receipt when the actor is refused, 410 when the
-// value was shredded, 404 when the entry has no such field.
+// value was shredded, 404 when the entry has no such field or the index
+// lies beyond the ledger, 503 naming the leader on a follower.
 func (h *handler) postDisclosure(w http.ResponseWriter, r *http.Request) {
 	a, e := actor(r)
 	if e != nil {
@@ -88,11 +100,13 @@ func (h *handler) postDisclosure(w http.ResponseWriter, r *http.Request) {
 	case rec.Outcome == entry.Reject:
 		writeJSON(w, http.StatusForbidden, rec)
 	default:
-		h.writeError(w, r, recordsError("disclosure failed", err))
+		h.writeError(w, r, h.entryError(*in.Index, err, h.writeFailed("disclosure failed", err)))
 	}
 }
 
-// postAmendment records the next version of an order record.
+// postAmendment records the next version of an order record: 422 with
+// the receipt when the node finds the amendment malformed, and the
+// statuses of entryError.
 func (h *handler) postAmendment(w http.ResponseWriter, r *http.Request) {
 	a, e := actor(r)
 	if e != nil {
@@ -119,8 +133,12 @@ func (h *handler) postAmendment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, err := rk.AmendOrder(r.Context(), a, record, o, in.Reason)
-	if err != nil {
-		h.writeError(w, r, recordsError("amendment failed", err))
+	switch {
+	case err != nil && rec.Error != "":
+		writeJSON(w, http.StatusUnprocessableEntity, rec)
+		return
+	case err != nil:
+		h.writeError(w, r, h.entryError(record, err, h.writeFailed("amendment failed", err)))
 		return
 	}
 	writeJSON(w, http.StatusOK, rec)
@@ -145,7 +163,8 @@ func (h *handler) getVersions(w http.ResponseWriter, r *http.Request) {
 	}
 	vs, err := rk.RecordHistory(r.Context(), a, record)
 	if err != nil {
-		h.writeError(w, r, recordsError("history unavailable", err))
+		h.writeError(w, r, h.entryError(record, err,
+			&apiError{status: http.StatusServiceUnavailable, public: "history unavailable", cause: err}))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"record": record, "versions": vs})
@@ -165,7 +184,7 @@ func (h *handler) postDisposal(w http.ResponseWriter, r *http.Request) {
 	}
 	plan, recs, err := dr.RunDisposal(r.Context(), a)
 	if err != nil {
-		h.writeError(w, r, recordsError("disposal failed", err))
+		h.writeError(w, r, recordsError(err, h.writeFailed("disposal failed", err)))
 		return
 	}
 	writeJSON(w, http.StatusOK, DisposalResponse{Disposals: plan.Disposals, Held: plan.Held, Receipts: recs})
@@ -195,8 +214,33 @@ func recordIndex(r *http.Request) (uint64, *apiError) {
 	return i, nil
 }
 
-// recordsError maps a records failure to a status; the cause is logged.
-func recordsError(public string, err error) *apiError {
+// entryError maps the failure of a request for the entry at index: 404
+// when the index lies beyond the ledger, else as recordsError. With a
+// LedgerHolder the 404 names the ledger's size, and a beyond-size error
+// while index lies within the ledger (a proof's tree size, or an entry
+// appended since) is not the client's: it maps to otherwise.
+func (h *handler) entryError(index uint64, err error, otherwise *apiError) *apiError {
+	if !errors.Is(err, ledger.ErrBeyondSize) {
+		return recordsError(err, otherwise)
+	}
+	msg := fmt.Sprintf("index %d is beyond the ledger", index)
+	if l, ok := h.sub.(LedgerHolder); ok {
+		size, serr := l.Ledger().Size()
+		switch {
+		case serr == nil && size > index:
+			return otherwise
+		case serr == nil:
+			msg = fmt.Sprintf("index %d is beyond the ledger size %d", index, size)
+		}
+	}
+	return &apiError{status: http.StatusNotFound, public: msg, cause: err}
+}
+
+// recordsError maps a records failure to a status: 410, 404 and 409 for
+// the records package's errors, 403 for a clearance denial, else
+// otherwise. The cause is logged, never sent.
+func recordsError(err error, otherwise *apiError) *apiError {
+	var denial *clearance.Denial
 	switch {
 	case errors.Is(err, records.ErrShredded):
 		return &apiError{status: http.StatusGone, public: "the value was destroyed by disposal", cause: err}
@@ -204,6 +248,9 @@ func recordsError(public string, err error) *apiError {
 		return &apiError{status: http.StatusNotFound, public: "the entry has no such committed field", cause: err}
 	case errors.Is(err, records.ErrBrokenChain):
 		return &apiError{status: http.StatusConflict, public: "the record's version chain is broken", cause: err}
+	case errors.As(err, &denial):
+		msg := fmt.Sprintf("actor %s is not cleared for the %q action on this entry", denial.Subject, denial.Action)
+		return &apiError{status: http.StatusForbidden, public: msg, cause: err}
 	}
-	return &apiError{status: http.StatusServiceUnavailable, public: public, cause: err}
+	return otherwise
 }

@@ -54,7 +54,7 @@ func (h *handler) postRulePack(w http.ResponseWriter, r *http.Request) {
 	case err != nil && p.RulePackRefused(err):
 		h.writeError(w, r, &apiError{status: http.StatusUnprocessableEntity, public: clipText(err.Error()), cause: err})
 	case err != nil:
-		h.writeError(w, r, &apiError{status: http.StatusServiceUnavailable, public: "rule pack not recorded; push it again", cause: err})
+		h.writeError(w, r, h.writeFailed("rule pack not recorded; push it again", err))
 	default:
 		writeJSON(w, http.StatusOK, rec)
 	}

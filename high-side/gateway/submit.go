@@ -107,8 +107,7 @@ func (h *handler) submitGood(kind string, good []any, at []int, results []Result
 	}
 	if err != nil {
 		h.metrics.items.WithLabelValues(kind, "failed").Add(float64(len(good)))
-		return &apiError{status: http.StatusServiceUnavailable,
-			public: "submission failed; resend with the same ids", cause: err}
+		return h.writeFailed("submission failed; resend with the same ids", err)
 	}
 	for j, rec := range recs {
 		results[at[j]].Receipt = &recs[j]

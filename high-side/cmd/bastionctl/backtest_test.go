@@ -49,10 +49,11 @@ func TestBacktestErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"backtest", "--data", t.TempDir(), "--pack", ""}, "lobster"},
+		{[]string{"backtest", "--data", t.TempDir()}, "lobster"},
 		{[]string{"backtest", "--pack", bad}, "unknown key \"nonsense\""},
 	}
 	for _, tt := range tests {
+		resetFlags(t)
 		_, err := run(t, tt.args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: got %v, want an error containing %q", tt.args, err, tt.want)

@@ -21,6 +21,9 @@ func init() {
 		Short: "Initialise SoftHSM tokens, KEK, shares and the signing key in a new directory",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkCeremony(&c, suite); err != nil {
+				return err
+			}
 			c.Suite, c.SoftHSM = hybrid.Suite(suite), true
 			res, err := c.Run(cmd.Context(), logger)
 			if err != nil {
@@ -32,12 +35,12 @@ func init() {
 	f := initCmd.Flags()
 	f.StringVar(&c.Dir, "dir", "", "ceremony directory to create (must not exist or be empty)")
 	f.StringVar(&c.Module, "module", "/usr/lib/softhsm/libsofthsm2.so", "PKCS#11 library")
-	f.IntVar(&c.Tokens, "tokens", 3, "number of tokens")
+	f.IntVar(&c.Tokens, "tokens", 3, "number of tokens, 1 to 64")
 	f.BoolVar(&c.Instances, "instances", false, "give each token a SoftHSM instance of its own (a copy of the library in DIR)")
 	f.StringVar(&suite, "suite", string(hybrid.SuiteMLDSA65P256), "composite suite: "+suiteNames())
-	f.StringVar(&c.KeyName, "key-name", "high-side", "signing key name")
-	f.IntVar(&c.Threshold, "threshold", 3, "custodian shares needed to recover the KEK")
-	f.IntVar(&c.Shares, "shares", 5, "custodian shares written")
+	f.StringVar(&c.KeyName, "key-name", "high-side", "signing key name: 1 to 64 of A-Z a-z 0-9 . _ -")
+	f.IntVar(&c.Threshold, "threshold", 3, "custodian shares needed to recover the KEK, 2 to --shares")
+	f.IntVar(&c.Shares, "shares", 5, "custodian shares written, 2 to 255")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	initCmd.MarkFlagRequired("dir")
 

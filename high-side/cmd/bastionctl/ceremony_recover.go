@@ -26,6 +26,9 @@ OLD needs only its public files: ceremony.json, keys/ and
 shares/commitment.txt.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkRange("tokens", r.Tokens, 1, maxTokens); err != nil {
+				return err
+			}
 			r.SoftHSM = true
 			res, err := r.Run(cmd.Context(), logger)
 			if err != nil {
@@ -39,7 +42,7 @@ shares/commitment.txt.`,
 	f.StringVar(&r.From, "from", "", "the lost ceremony's directory, or a copy of its public files")
 	f.StringSliceVar(&r.ShareFiles, "shares", nil, "custodian share files (mode 0600), comma-separated")
 	f.StringVar(&r.Module, "module", "/usr/lib/softhsm/libsofthsm2.so", "PKCS#11 library")
-	f.IntVar(&r.Tokens, "tokens", 3, "number of fresh tokens")
+	f.IntVar(&r.Tokens, "tokens", 3, "number of fresh tokens, 1 to 64")
 	f.BoolVar(&r.Instances, "instances", false, "give each token a SoftHSM instance of its own (a copy of the library in DIR)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	for _, name := range []string{"dir", "from", "shares"} {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -12,8 +11,8 @@ import (
 func init() { root.AddCommand(discloseCommand()) }
 
 // discloseCommand is "disclose --index N --field F": have the gateway
-// issue a signed disclosure and write it, byte for byte, to --out or
-// stdout. The gateway records the request and refuses an actor without
+// issue a signed disclosure and write it, byte for byte, to stdout or to
+// --out, a file that must not exist yet. The gateway records the request and refuses an actor without
 // the disclose action.
 func discloseCommand() *cobra.Command {
 	var g gatewayFlags
@@ -39,13 +38,13 @@ func discloseCommand() *cobra.Command {
 				_, err = cmd.OutOrStdout().Write(body)
 				return err
 			}
-			return os.WriteFile(out, body, 0o600)
+			return createFile("--out", out, body, 0o600)
 		},
 	}
 	g.register(c)
 	c.Flags().Uint64Var(&index, "index", 0, "ledger index of the entry (required)")
 	c.Flags().StringVar(&field, "field", "", "committed field to disclose: account, from or to (required)")
-	c.Flags().StringVar(&out, "out", "", "write the disclosure to this file (0600) instead of stdout")
+	c.Flags().StringVar(&out, "out", "", "write the disclosure to this new file (0600) instead of stdout")
 	c.MarkFlagRequired("index")
 	c.MarkFlagRequired("field")
 	return c

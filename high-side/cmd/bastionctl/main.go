@@ -18,11 +18,15 @@ import (
 
 // root is the command tree; subcommand files add to it in init.
 var root = &cobra.Command{
-	Use:           "bastionctl",
-	Short:         "Operate a Bastion high side",
-	Long:          "Operate a Bastion high side.\n\nExit codes: 0 success, 1 failure, 2 usage error.",
+	Use:   "bastionctl",
+	Short: "Operate a Bastion high side",
+	Long: "Operate a Bastion high side.\n\nA flag given an empty value is refused: leave it out for its default.\n" +
+		"Exit codes: 0 success, 1 failure, 2 usage error.",
 	SilenceUsage:  true,
 	SilenceErrors: true,
+	PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+		return refuseEmpty(cmd.Flags())
+	},
 }
 
 // logger writes diagnostics to stderr; stdout carries results only.

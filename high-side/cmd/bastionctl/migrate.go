@@ -20,7 +20,7 @@ func migrateCommand() *cobra.Command {
 	var suite string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "migrate --dir OLD --new-dir NEW --suite SUITE --effective-size N",
+		Use:   "migrate --dir OLD --new-dir NEW --effective-size N [--suite SUITE]",
 		Short: "Run a new key ceremony and sign the hand-over from the old key with both keys",
 		Long: `Runs a new key ceremony in NEW (for --suite), then signs a transition
 statement with the old key (on the tokens of OLD) and the new key, written
@@ -29,6 +29,9 @@ key signs; verifiers add the statement to the published old key
 (bastion-verify archive --key OLD.pub --transition FILE).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkCeremony(&m.New, suite); err != nil {
+				return err
+			}
 			m.New.Suite, m.New.SoftHSM = hybrid.Suite(suite), true
 			if m.Reason == "" {
 				m.Reason = "migration to " + suite
@@ -47,12 +50,13 @@ key signs; verifiers add the statement to the published old key
 	f.Uint64Var(&m.Effective, "effective-size", 0, "ledger size from which the new key signs")
 	f.StringVar(&m.Reason, "reason", "", `reason recorded in the statement (default "migration to SUITE")`)
 	f.StringVar(&m.New.Module, "module", "/usr/lib/softhsm/libsofthsm2.so", "PKCS#11 library")
-	f.IntVar(&m.New.Tokens, "tokens", 3, "number of new tokens")
+	f.IntVar(&m.New.Tokens, "tokens", 3, "number of new tokens, 1 to 64")
 	f.BoolVar(&m.New.Instances, "instances", false, "give each new token a SoftHSM instance of its own")
-	f.StringVar(&m.New.KeyName, "key-name", "high-side", "new signing key name")
-	f.StringVar(&m.New.LabelPrefix, "label-prefix", "bastion", "prefix of the new token labels")
-	f.IntVar(&m.New.Threshold, "threshold", 3, "custodian shares needed to recover the new KEK")
-	f.IntVar(&m.New.Shares, "shares", 5, "custodian shares written")
+	f.StringVar(&m.New.KeyName, "key-name", "high-side", "new signing key name: 1 to 64 of A-Z a-z 0-9 . _ -")
+	f.StringVar(&m.New.LabelPrefix, "label-prefix", "bastion",
+		"prefix of the new token labels: 1 to 28 of A-Z a-z 0-9 . _ -")
+	f.IntVar(&m.New.Threshold, "threshold", 3, "custodian shares needed to recover the new KEK, 2 to --shares")
+	f.IntVar(&m.New.Shares, "shares", 5, "custodian shares written, 2 to 255")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	for _, name := range []string{"dir", "new-dir", "effective-size"} {
 		c.MarkFlagRequired(name)

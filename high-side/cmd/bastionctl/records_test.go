@@ -92,6 +92,20 @@ func TestDisclose(t *testing.T) {
 	if string(got) != string(want) {
 		t.Fatalf("wrote %d bytes, want the %d bytes the gateway sent", len(got), len(want))
 	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("disclosure file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
+
+	// An existing file is never replaced, nor its looser mode kept for a
+	// disclosure.
+	loose := filepath.Join(t.TempDir(), "loose.json")
+	os.WriteFile(loose, []byte("kept"), 0o644)
+	_, err = run(t, "disclose", "--gateway", srv.URL, "--pki", pki, "--as", "cco",
+		"--index", "0", "--field", "account", "--out", loose)
+	if got, _ := os.ReadFile(loose); err == nil || !strings.Contains(err.Error(), "--out "+loose+" already exists") ||
+		string(got) != "kept" {
+		t.Fatalf("disclose over an existing file: got %v and the file holds %q; want a refusal and %q", err, got, "kept")
+	}
 	_, err = run(t, "disclose", "--gateway", srv.URL+"/nowhere", "--pki", pki, "--as", "cco",
 		"--index", "0", "--field", "account", "--out", out)
 	if err == nil || !strings.Contains(err.Error(), "404") {

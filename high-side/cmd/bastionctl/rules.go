@@ -34,38 +34,39 @@ func rulesKeygenCommand() *cobra.Command {
 		Short: "Make a rule-pack signing key (NAME.key, mode 0600) and its published key (NAME.pub)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkKeyName("name", name); err != nil {
+				return err
+			}
+			if err := checkSuite("suite", suite); err != nil {
+				return err
+			}
 			key, pub, err := newPackKey(name, hybrid.Suite(suite))
 			if err != nil {
 				return err
 			}
 			defer clear(key)
+			// Neither file may exist; a key without its published key is
+			// removed again.
 			keyPath, pubPath := filepath.Join(dir, name+".key"), filepath.Join(dir, name+".pub")
-			f, err := os.OpenFile(keyPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				return fmt.Errorf("failed to create rule-pack key: %w", err)
+			if err := createFile("rule-pack key", keyPath, key, 0o600); err != nil {
+				return err
 			}
-			if _, err := f.Write(key); err != nil {
-				f.Close()
-				return fmt.Errorf("failed to write rule-pack key: %w", err)
-			}
-			if err := f.Close(); err != nil {
-				return fmt.Errorf("failed to write rule-pack key: %w", err)
-			}
-			if err := os.WriteFile(pubPath, pub, 0o644); err != nil {
-				return fmt.Errorf("failed to write published key: %w", err)
+			if err := createFile("published key", pubPath, pub, 0o644); err != nil {
+				os.Remove(keyPath)
+				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), pubPath)
 			return nil
 		},
 	}
-	c.Flags().StringVar(&dir, "out", ".", "directory for NAME.key and NAME.pub")
+	c.Flags().StringVar(&dir, "out", ".", "directory for NAME.key and NAME.pub (neither may exist)")
 	c.Flags().StringVar(&name, "name", "rulepack", "key name")
-	c.Flags().StringVar(&suite, "suite", string(hybrid.SuiteMLDSA65P256), "composite signature suite")
+	c.Flags().StringVar(&suite, "suite", string(hybrid.SuiteMLDSA65P256), "composite signature suite: "+suiteNames())
 	return c
 }
 
 // rulesSignCommand is "rules sign --key FILE pack.toml": the signed pack
-// on stdout, or in --out.
+// on stdout, or in --out, a file that must not exist yet.
 func rulesSignCommand() *cobra.Command {
 	var keyPath, out string
 	c := &cobra.Command{
@@ -89,11 +90,11 @@ func rulesSignCommand() *cobra.Command {
 				_, err = cmd.OutOrStdout().Write(signed)
 				return err
 			}
-			return os.WriteFile(out, signed, 0o644)
+			return createFile("--out", out, signed, 0o644)
 		},
 	}
 	c.Flags().StringVar(&keyPath, "key", "", "rule-pack key file (required)")
-	c.Flags().StringVar(&out, "out", "", "write the signed pack here instead of stdout")
+	c.Flags().StringVar(&out, "out", "", "write the signed pack to this new file (0644) instead of stdout")
 	c.MarkFlagRequired("key")
 	return c
 }
