@@ -44,14 +44,31 @@ func newBatcher(n *Node) *batcher {
 // propose commits items (at most maxEntries) and returns one result per
 // item. If ctx ends first the items may still be committed later.
 func (b *batcher) propose(ctx context.Context, items []fsm.Item) ([]fsm.Result, error) {
+	p, err := b.enqueue(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	return b.await(ctx, p)
+}
+
+// enqueue hands items (at most maxEntries) to the batcher. Proposals
+// enqueued one after the other by one goroutine are committed in that
+// order: the batcher gathers them in order and proposes each command to
+// Raft before it gathers the next.
+func (b *batcher) enqueue(ctx context.Context, items []fsm.Item) (*proposal, error) {
 	p := &proposal{items: items, done: make(chan outcome, 1)}
 	select {
 	case b.in <- p:
+		return p, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-b.n.stop:
 		return nil, ErrShutdown
 	}
+}
+
+// await waits for an enqueued proposal's results.
+func (b *batcher) await(ctx context.Context, p *proposal) ([]fsm.Result, error) {
 	select {
 	case o := <-p.done:
 		return o.results, o.err
@@ -83,8 +100,15 @@ func (b *batcher) run() {
 		}
 		var group []*proposal
 		group, carry = b.gather(first, timer)
+		var items []fsm.Item
+		for _, p := range group {
+			items = append(items, p.items...)
+		}
+		// Proposed here, in gathering order; only the wait for the
+		// outcome runs apart.
+		f := b.n.propose(fsm.Encode(&fsm.Append{Items: items}))
 		b.n.wg.Add(1)
-		go b.commit(group)
+		go b.commit(group, len(items), f)
 	}
 }
 
@@ -112,19 +136,15 @@ func (b *batcher) gather(first *proposal, timer *time.Timer) (group []*proposal,
 	return group, nil
 }
 
-// commit proposes the group as one command and hands each proposal its
-// share of the results.
-func (b *batcher) commit(group []*proposal) {
+// commit waits for the group's command, proposed as f with n items, and
+// hands each proposal its share of the results.
+func (b *batcher) commit(group []*proposal, n int, f raft.ApplyFuture) {
 	defer b.n.wg.Done()
 	defer func() { <-b.slots }()
-	var items []fsm.Item
-	for _, p := range group {
-		items = append(items, p.items...)
-	}
-	res, err := b.n.apply(fsm.Encode(&fsm.Append{Items: items}))
+	res, err := b.n.outcome(f)
 	var ar *fsm.AppendResult
 	if err == nil {
-		if ar, _ = res.(*fsm.AppendResult); ar == nil || len(ar.Results) != len(items) {
+		if ar, _ = res.(*fsm.AppendResult); ar == nil || len(ar.Results) != n {
 			err = fmt.Errorf("unexpected state machine response %T", res)
 		}
 	}
@@ -143,7 +163,18 @@ func (b *batcher) commit(group []*proposal) {
 // error value in the response is returned as the error; losing leadership
 // is a *NotLeaderError.
 func (n *Node) apply(cmd []byte) (any, error) {
-	f := n.raft.Apply(cmd, time.Duration(n.cfg.Raft.ApplyTimeout))
+	return n.outcome(n.propose(cmd))
+}
+
+// propose hands cmd to Raft without waiting for it to commit. Commands
+// proposed one after the other by one goroutine commit in that order.
+func (n *Node) propose(cmd []byte) raft.ApplyFuture {
+	return n.raft.Apply(cmd, time.Duration(n.cfg.Raft.ApplyTimeout))
+}
+
+// outcome waits for a proposed command and returns the state machine's
+// response like apply.
+func (n *Node) outcome(f raft.ApplyFuture) (any, error) {
 	if err := f.Error(); err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost),

@@ -339,3 +339,26 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A request larger than one command is split into several, all in flight
+// at once, and still commits in input order: the same input gets the same
+// ledger on every run.
+func TestLargeRequestCommitsInOrder(t *testing.T) {
+	c := newCluster(t, 3, true, func(cfg *Config) {
+		cfg.Batch = BatchTuning{MaxEntries: 3, MaxInFlight: 4, MaxDelay: Duration(time.Millisecond)}
+	})
+	_, n := c.leader()
+	for round := range 5 {
+		var orders []intake.Order
+		for i := range 40 {
+			id := fmt.Sprintf("r%d-%02d", round, i)
+			orders = append(orders, order(id, id, "AAPL"))
+		}
+		start := n.fsm.LedgerSize()
+		for i, r := range submit(t, n, "alice", orders...) {
+			if want := start + uint64(i); r.Index != want {
+				t.Fatalf("round %d: order %d (%s) at index %d, want %d", round, i, r.ID, r.Index, want)
+			}
+		}
+	}
+}

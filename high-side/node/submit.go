@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -145,28 +146,32 @@ func (n *Node) proposeAll(ctx context.Context, drafts []draft) ([]fsm.Result, er
 		}
 		return n.batch.propose(ctx, items)
 	}
+	// The chunks are enqueued in order from this goroutine, so they
+	// commit in input order; their commands are in flight together.
 	chunks := (len(drafts) + size - 1) / size
 	results := make([]fsm.Result, len(drafts))
-	errs := make(chan error, chunks)
-	for c := 0; c < chunks; c++ {
+	pending := make([]*proposal, 0, chunks)
+	var first error
+	for c := range chunks {
 		lo, hi := c*size, min((c+1)*size, len(drafts))
 		items := make([]fsm.Item, hi-lo)
 		for i := range items {
 			items[i] = drafts[lo+i].item
 		}
-		go func() {
-			res, err := n.batch.propose(ctx, items)
-			if err == nil {
-				copy(results[lo:hi], res)
-			}
-			errs <- err
-		}()
-	}
-	var first error
-	for c := 0; c < chunks; c++ {
-		if err := <-errs; err != nil && first == nil {
+		p, err := n.batch.enqueue(ctx, items)
+		if err != nil {
 			first = err
+			break
 		}
+		pending = append(pending, p)
+	}
+	for c, p := range pending {
+		res, err := n.batch.await(ctx, p)
+		if err != nil {
+			first = cmp.Or(first, err)
+			continue
+		}
+		copy(results[c*size:], res)
 	}
 	return results, first
 }
