@@ -14,9 +14,9 @@ import (
 const CeremonyActor = "cco"
 
 // recordCeremony reads the transcript of the ceremony in the HSM directory
-// and records it through the leader's gateway as CeremonyActor. Every
-// step must be accepted (a resent step, as a duplicate); anything else is
-// an error naming the step.
+// and records it through the leader's gateway as CeremonyActor, and counts
+// its distinct ids in a.ceremonyEntries. Every step must be accepted (a
+// resent step, as a duplicate); anything else is an error naming the step.
 func (a *Appliance) recordCeremony(ctx context.Context) (int, error) {
 	steps, err := hsm.CeremonySteps(a.Layout.HSMDir())
 	if err != nil {
@@ -40,11 +40,14 @@ func (a *Appliance) recordCeremony(ctx context.Context) (int, error) {
 	if len(recs) != len(steps) {
 		return 0, fmt.Errorf("ceremony transcript of %d steps got %d receipts", len(steps), len(recs))
 	}
+	ids := map[string]bool{}
 	for k, r := range recs {
 		if r.Error != "" || r.Outcome != entry.Accept {
 			return 0, fmt.Errorf("ceremony step %d (%s) refused: outcome %q, reasons %v, error %q",
 				k, steps[k].Step, r.Outcome, r.Reasons, r.Error)
 		}
+		ids[r.ID] = true
 	}
+	a.ceremonyEntries = len(ids)
 	return len(steps), nil
 }

@@ -24,8 +24,10 @@ var fixSessions = []struct{ Begin, Sender, Trader string }{
 
 const fixCompID = "BASTION"
 
-// writeNodeConfigs writes node.toml and services.toml for every node.
-func writeNodeConfigs(l *Layout, cfg *firmwareconfig.Appliance) error {
+// writeNodeConfigs writes node.toml and services.toml for every node. With
+// inputOrder, a node puts up to ReplayChunk entries in one Raft command
+// (batch.max_entries) rather than its default 256; see Options.InputOrder.
+func writeNodeConfigs(l *Layout, cfg *firmwareconfig.Appliance, inputOrder bool) error {
 	var peers []node.Peer
 	for _, n := range l.Nodes {
 		peers = append(peers, node.Peer{ID: n.ID, RaftAddr: l.addr(n.Raft),
@@ -46,6 +48,9 @@ func writeNodeConfigs(l *Layout, cfg *firmwareconfig.Appliance) error {
 				ElectionTimeout:    node.Duration(2 * time.Second),
 				LeaderLeaseTimeout: node.Duration(time.Second),
 			},
+		}
+		if inputOrder {
+			nc.Batch.MaxEntries = ReplayChunk
 		}
 		b, err := toml.Marshal(nc)
 		if err != nil {

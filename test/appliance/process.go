@@ -16,16 +16,19 @@ import (
 // portal. Its output goes to a log file in the state directory.
 type Process struct {
 	Name string
-	cmd  *exec.Cmd
-	log  *os.File
-	done chan struct{}
-	err  error
+	// LogPath is the file that receives its output.
+	LogPath string
+	cmd     *exec.Cmd
+	log     *os.File
+	done    chan struct{}
+	err     error
 }
 
 // StartProcess runs bin with args, output to logDir/name.log, env added to the
 // harness's own environment. The child is killed if the harness dies.
 func StartProcess(name, logDir, bin string, env []string, args ...string) (*Process, error) {
-	f, err := os.OpenFile(filepath.Join(logDir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	path := filepath.Join(logDir, name+".log")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("failed to open log of %s: %w", name, err)
 	}
@@ -37,7 +40,7 @@ func StartProcess(name, logDir, bin string, env []string, args ...string) (*Proc
 		f.Close()
 		return nil, fmt.Errorf("failed to start %s: %w", name, err)
 	}
-	p := &Process{Name: name, cmd: cmd, log: f, done: make(chan struct{})}
+	p := &Process{Name: name, LogPath: path, cmd: cmd, log: f, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		f.Close()
@@ -55,6 +58,9 @@ func (p *Process) Exited() (bool, error) {
 		return false, nil
 	}
 }
+
+// Done is closed once the process has ended.
+func (p *Process) Done() <-chan struct{} { return p.done }
 
 // Stop asks the process to end with SIGTERM and kills it after grace.
 func (p *Process) Stop(grace time.Duration) error {

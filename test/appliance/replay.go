@@ -85,7 +85,18 @@ func LoadInput(dir string, limit int) (*Input, error) {
 	return in, nil
 }
 
-// Tally counts what the replay got back.
+// Tally counts what the replay got back. Every receipt lands in exactly
+// one of three classes: an error (a malformed submission, never recorded,
+// however often it is sent), a duplicate (an id this tally has counted as
+// recorded before, answered with its stored decision) or a new entry. So
+// Submitted = new entries + Duplicates + Errors, and the ledger grows by
+// Submitted - Duplicates - Errors. Accept, Review, Reject and Errors also
+// add up to Submitted: a duplicate counts under its stored decision.
+//
+// Duplicates are the tally's own finding, not the receipt's Duplicate
+// flag: a chunk resent after a change of leader gets the flag on entries
+// the first attempt recorded but never reported, and those are new to the
+// tally. A Tally is safe for concurrent use.
 type Tally struct {
 	Submitted  atomic.Int64
 	Accept     atomic.Int64
@@ -110,50 +121,71 @@ func (t *Tally) Recorded() map[string]uint64 {
 	return out
 }
 
-func (t *Tally) record(id string, index uint64) {
+// record notes that id is recorded at index and reports whether the tally
+// had seen it recorded before.
+func (t *Tally) record(id string, index uint64) (seen bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.ids == nil {
 		t.ids = map[string]uint64{}
 	}
-	t.ids[id] = index
+	if _, seen = t.ids[id]; !seen {
+		t.ids[id] = index
+	}
+	return seen
 }
 
+// add counts r. A receipt with no error and an outcome other than accept,
+// review or reject (a reply the harness cannot read) counts as an error.
 func (t *Tally) add(r intake.Receipt) {
 	t.Submitted.Add(1)
-	if r.Error == "" && r.ID != "" {
-		t.record(r.ID, r.Index)
+	var decided *atomic.Int64
+	switch r.Outcome {
+	case entry.Accept:
+		decided = &t.Accept
+	case entry.Review:
+		decided = &t.Review
+	case entry.Reject:
+		decided = &t.Reject
 	}
-	switch {
-	case r.Error != "":
+	if r.Error != "" || decided == nil {
 		t.Errors.Add(1)
-	case r.Outcome == entry.Accept:
-		t.Accept.Add(1)
-	case r.Outcome == entry.Review:
-		t.Review.Add(1)
-	case r.Outcome == entry.Reject:
-		t.Reject.Add(1)
+		return
 	}
-	if r.Duplicate {
+	if r.ID != "" && t.record(r.ID, r.Index) {
 		t.Duplicates.Add(1)
 	}
+	decided.Add(1)
 }
 
-const chunk = 2000
+// ReplayChunk is the most submissions Replay sends in one request.
+const ReplayChunk = 2000
 
 // Replay submits the input to the leader: orders and payments in bulk over
-// HTTPS, in input order, one chunk at a time, so the same input gets the
-// same decisions on every run; then the FIX orders through the FIX
-// acceptor. A chunk is sent again, with the same ids, when leadership
-// moves: ids already recorded return their stored receipts.
+// HTTPS, in input order, ReplayChunk at a time; then the FIX orders one by
+// one through the FIX acceptor. A chunk is sent again, with the same ids,
+// when leadership moves: ids already recorded return their stored
+// receipts.
+//
+// The leader decides each chunk against the monitor's state after the
+// chunks before it. With Options.InputOrder, each chunk is committed in
+// input order, and the same input gets the same decisions on every run
+// except when: leadership moves during the replay (the rest of a resent
+// chunk is decided against a state that holds its first part); the
+// replay lasts longer than the shortest payment window (1 h); or the
+// leader's clock puts related submissions on different sides of a rule's
+// window (the order rules measure 1 s to 10 min on it, the FIX orders go
+// one by one, and marking the close looks at the 10 minutes before 16:00
+// New York time). Without InputOrder, decisions after the first chunk may
+// differ from run to run.
 func (a *Appliance) Replay(ctx context.Context, in *Input, t *Tally) error {
-	for i := 0; i < len(in.Orders); i += chunk {
-		if err := a.submit(ctx, "orders", in.Orders[i:min(i+chunk, len(in.Orders))], t); err != nil {
+	for i := 0; i < len(in.Orders); i += ReplayChunk {
+		if err := a.submit(ctx, "orders", in.Orders[i:min(i+ReplayChunk, len(in.Orders))], t); err != nil {
 			return err
 		}
 	}
-	for i := 0; i < len(in.Payments); i += chunk {
-		if err := a.submit(ctx, "payments", in.Payments[i:min(i+chunk, len(in.Payments))], t); err != nil {
+	for i := 0; i < len(in.Payments); i += ReplayChunk {
+		if err := a.submit(ctx, "payments", in.Payments[i:min(i+ReplayChunk, len(in.Payments))], t); err != nil {
 			return err
 		}
 	}
@@ -207,7 +239,6 @@ func (a *Appliance) replayFIX(ctx context.Context, orders []replay.FIXOrder, t *
 			s.Close()
 		}
 	}()
-	seen := map[string]bool{}
 	senders := map[string]string{} // BeginString -> SenderCompID
 	for _, o := range orders {
 		begin := o.Message.BeginString
@@ -231,11 +262,7 @@ func (a *Appliance) replayFIX(ctx context.Context, orders []replay.FIXOrder, t *
 		if err != nil {
 			return fmt.Errorf("FIX order from %s line %d: %w", o.File, o.Line, err)
 		}
-		r := fixReceipt(senders[begin], rep)
-		key := begin + "\x00" + rep.ClOrdID
-		r.Duplicate = seen[key]
-		seen[key] = true
-		t.add(r)
+		t.add(fixReceipt(senders[begin], rep))
 	}
 	return nil
 }

@@ -35,6 +35,16 @@ type Options struct {
 	Logger *slog.Logger
 	// Limit caps the entries replayed (0: everything), for quick runs.
 	Limit int
+	// InputOrder has the nodes commit each request of Replay as one Raft
+	// command, so that its entries are committed in input order and the
+	// same input gets the same decisions on every run. Otherwise a node
+	// splits a request into commands of 256 entries that commit in
+	// whatever order they are replicated; the monitor's state after the
+	// request (bounded per-account histories, the order a cycle search
+	// visits accounts) then varies, and so do later decisions. It changes
+	// how the nodes group concurrent submissions too, which is why the
+	// benchmarks leave it off.
+	InputOrder bool
 }
 
 // Appliance is a running appliance.
@@ -46,6 +56,8 @@ type Appliance struct {
 	link    *lossylink.Link
 	cancel  context.CancelFunc
 	started time.Time
+	// ceremonyEntries counts the ledger entries of the ceremony transcript.
+	ceremonyEntries int
 }
 
 // Start lays out the state directory, runs the key ceremony, and starts the
@@ -69,6 +81,9 @@ func Start(ctx context.Context, opts Options) (*Appliance, error) {
 
 func (a *Appliance) start(ctx context.Context) error {
 	cfg := a.opts.Config
+	if err := CheckConfig(cfg); err != nil {
+		return fmt.Errorf("bad configuration: %w", err)
+	}
 	if err := prepareState(a.opts.State); err != nil {
 		return err
 	}
@@ -106,7 +121,7 @@ func (a *Appliance) start(ctx context.Context) error {
 	if err := writeGuardKey(l); err != nil {
 		return err
 	}
-	if err := writeNodeConfigs(l, cfg); err != nil {
+	if err := writeNodeConfigs(l, cfg, a.opts.InputOrder); err != nil {
 		return err
 	}
 	guardCfg, err := writeGuardConfig(l, cfg)
@@ -211,8 +226,7 @@ func (a *Appliance) Check() error {
 		if !done {
 			continue
 		}
-		last = fmt.Errorf("%s exited (%v); see %s", p.Name, err,
-			filepath.Join(a.Layout.LogDir(), p.Name+".log"))
+		last = fmt.Errorf("%s", ProcessExit{Name: p.Name, Err: err, Log: p.LogPath})
 		if !a.isNode(p.Name) {
 			return last
 		}

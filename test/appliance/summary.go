@@ -26,9 +26,15 @@ type Summary struct {
 	BatchesWithheld uint64 `json:"batches_withheld"`
 	Gaps            int    `json:"gaps"`
 	GapsReported    int    `json:"gaps_reported"`
-	// Submissions counts receipts; Duplicates those that were resubmitted
-	// ids answered with their stored decision, so that Submissions minus
-	// Duplicates (less refused malformed ones) is what reached the ledger.
+	// CeremonyEntries counts the key ceremony's transcript entries, which
+	// open the ledger.
+	CeremonyEntries int `json:"ceremony_entries"`
+	// Submissions counts the replay's receipts. Each is an error (a
+	// malformed submission, never recorded), a duplicate (an id recorded
+	// earlier in the replay, answered with its stored decision) or a new
+	// entry, so LedgerSize = CeremonyEntries + Submissions - Duplicates -
+	// Decisions["error"] (see CheckCounts). Decisions counts every
+	// submission once: a duplicate under its stored decision.
 	Submissions      int            `json:"submissions"`
 	Duplicates       int            `json:"duplicates"`
 	Decisions        map[string]int `json:"decisions"`
@@ -123,7 +129,8 @@ func (a *Appliance) Summarise(st Status, head export.ChainHead, t *Tally, in *In
 		Decisions: map[string]int{"accept": int(t.Accept.Load()), "review": int(t.Review.Load()),
 			"reject": int(t.Reject.Load()), "error": int(t.Errors.Load())},
 		Sources: in.Sources, PortalURL: a.Layout.PortalURL(),
-		Submissions: int(t.Submitted.Load()), Duplicates: int(t.Duplicates.Load()),
+		CeremonyEntries: a.ceremonyEntries,
+		Submissions:     int(t.Submitted.Load()), Duplicates: int(t.Duplicates.Load()),
 	}
 	lines, err := a.GuardLog()
 	if err != nil {
@@ -167,7 +174,22 @@ func (a *Appliance) Summarise(st Status, head export.ChainHead, t *Tally, in *In
 	if s.HighRoot != s.LowRoot {
 		return s, errors.New("the guard's root differs from the high side's")
 	}
-	return s, nil
+	return s, s.CheckCounts()
+}
+
+// CheckCounts returns an error when the ledger does not hold exactly one
+// entry per ceremony step and per distinct, well-formed submission:
+// LedgerSize = CeremonyEntries + Submissions - Duplicates -
+// Decisions["error"].
+func (s *Summary) CheckCounts() error {
+	errs := s.Decisions["error"]
+	want := s.CeremonyEntries + s.Submissions - s.Duplicates - errs
+	if want < 0 || uint64(want) != s.LedgerSize {
+		return fmt.Errorf("the counts do not add up: ledger %d entries, but %d ceremony + %d submissions"+
+			" - %d duplicates - %d errors = %d", s.LedgerSize, s.CeremonyEntries, s.Submissions,
+			s.Duplicates, errs, want)
+	}
+	return nil
 }
 
 // WriteSummary writes STATE/summary.json.

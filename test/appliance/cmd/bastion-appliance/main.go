@@ -5,6 +5,11 @@
 // stays up until interrupted; with --once it stops when everything
 // replayed has crossed and been accepted, writing STATE/summary.json.
 //
+// A line reports each child process that ends (which one, its exit status,
+// its log). A node whose end leaves the cluster a quorum is only
+// reported; the end of the guard, the portal or the quorum ends the run
+// with an error, since nothing could cross or be seen any more.
+//
 // Progress lines on stderr start "bastion: "; an error ends the run with
 // one "bastion-appliance: message" line. Exit codes: 0 success, 1
 // failure, 2 usage error.
@@ -12,6 +17,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -75,7 +81,7 @@ func command() *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			return run(ctx, appliance.Options{Bin: o.bin, State: o.state, Data: o.data, Config: cfg,
-				Progress: os.Stderr, Limit: o.limit}, o.once, o.timeout)
+				Progress: os.Stderr, Limit: o.limit, InputOrder: true}, o.once, o.timeout)
 		},
 	}
 	f := cmd.Flags()
@@ -90,11 +96,25 @@ func command() *cobra.Command {
 	return cmd
 }
 
+// loadConfig loads the configuration at path, or the embedded one, and
+// checks it for what the appliance needs beyond what loading checks.
 func loadConfig(path string) (*firmwareconfig.Appliance, error) {
+	name := path
+	var cfg *firmwareconfig.Appliance
+	var err error
 	if path == "" {
-		return firmwareconfig.Parse("appliance.toml (embedded)", firmwareconfig.Default)
+		name = "appliance.toml (embedded)"
+		cfg, err = firmwareconfig.Parse(name, firmwareconfig.Default)
+	} else {
+		cfg, err = firmwareconfig.Load(path)
 	}
-	return firmwareconfig.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := appliance.CheckConfig(cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return cfg, nil
 }
 
 func run(ctx context.Context, opts appliance.Options, once bool, timeout time.Duration) error {
@@ -124,11 +144,35 @@ func run(ctx context.Context, opts appliance.Options, once bool, timeout time.Du
 	defer a.Stop()
 	say("portal %s", a.Layout.PortalURL())
 
-	// Replay, showing progress.
+	// Watch the child processes until the run ends, and end it when the
+	// appliance cannot go on.
+	ctx, stopWatch := watch(ctx, a, say)
+	defer stopWatch() // before a.Stop, which ends every process
+
+	err = replayAndSummarise(ctx, a, in, timeout, say)
+	if err := fatal(ctx); err != nil {
+		return err
+	}
+	if err != nil || once {
+		return err
+	}
+	say("portal %s -- up until interrupted (Ctrl-C)", a.Layout.PortalURL())
+	<-ctx.Done()
+	if err := fatal(ctx); err != nil {
+		return err
+	}
+	say("stopping")
+	return nil
+}
+
+// replayAndSummarise replays in, showing progress, waits until everything
+// has crossed, and writes STATE/summary.json.
+func replayAndSummarise(ctx context.Context, a *appliance.Appliance, in *appliance.Input,
+	timeout time.Duration, say func(string, ...any)) error {
 	var t appliance.Tally
 	say("replaying %d entries (%s)", in.Total(), sourceList(in.Sources))
 	stopProgress := progress(ctx, a, &t, in.Total(), say)
-	err = a.Replay(ctx, in, &t)
+	err := a.Replay(ctx, in, &t)
 	if err != nil {
 		stopProgress()
 		return err
@@ -153,13 +197,40 @@ func run(ctx context.Context, opts appliance.Options, once bool, timeout time.Du
 		return err
 	}
 	say("summary %s: %d entries in %.1f s (%.0f entries/s), high root = low root = %s",
-		filepath.Join(state, "summary.json"), sum.LedgerSize, sum.WallSeconds, sum.EntriesPerSecond, sum.HighRoot)
-	if once {
-		return nil
+		filepath.Join(a.Layout.State, "summary.json"), sum.LedgerSize, sum.WallSeconds, sum.EntriesPerSecond,
+		sum.HighRoot)
+	return nil
+}
+
+// watch prints a line for each child process of a that ends, until the
+// returned stop is called. A node whose end leaves a quorum is only
+// reported; once the appliance cannot go on (the guard or the portal has
+// ended, or no quorum is left), the returned context is cancelled with
+// the reason as its cause (see fatal).
+func watch(ctx context.Context, a *appliance.Appliance, say func(string, ...any)) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := a.Watch(ctx, func(e appliance.ProcessExit) {
+			say("%s", e)
+			if e.Node && e.NodesUp > e.Nodes/2 {
+				say("%d of %d nodes up: the cluster keeps its quorum and goes on", e.NodesUp, e.Nodes)
+			}
+		})
+		if err != nil {
+			cancel(fmt.Errorf("the appliance cannot go on: %w", err))
+		}
+	}()
+	return ctx, func() { cancel(nil); <-done }
+}
+
+// fatal returns the reason ctx, from watch, was cancelled when the
+// appliance cannot go on; nil otherwise (running, or interrupted).
+func fatal(ctx context.Context) error {
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
 	}
-	say("portal %s -- up until interrupted (Ctrl-C)", a.Layout.PortalURL())
-	<-ctx.Done()
-	say("stopping")
 	return nil
 }
 

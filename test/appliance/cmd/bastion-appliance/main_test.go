@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,5 +43,27 @@ func TestCommandLineErrors(t *testing.T) {
 					code, out.String(), errb.String(), tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// TestConfigNotFiniteRefusedUpFront gives a configuration whose link.loss
+// is nan, which the loader takes: the command refuses it before anything
+// starts, naming the file and the key, and creates no state directory.
+func TestConfigNotFiniteRefusedUpFront(t *testing.T) {
+	dir := t.TempDir()
+	cfg, state := filepath.Join(dir, "c7.toml"), filepath.Join(dir, "state")
+	if err := os.WriteFile(cfg, []byte("[link]\nloss = nan\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := cli.Execute(context.Background(), command(),
+		[]string{"--bin", filepath.Join(dir, "bin"), "--state", state, "--config", cfg, "--once"}, &out, &errb)
+	want := "bastion-appliance: " + cfg + ": link.loss: NaN is not a finite number\n"
+	if code != cli.ExitFailure || errb.String() != want || out.Len() != 0 {
+		t.Errorf("got exit %d, stdout %q, stderr %q; want exit %d, stderr %q",
+			code, out.String(), errb.String(), cli.ExitFailure, want)
+	}
+	if _, err := os.Stat(state); err == nil {
+		t.Errorf("state directory %s created", state)
 	}
 }
