@@ -13,9 +13,12 @@ package archive
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"bastion/guard/export"
 	"bastion/shared/merkle"
@@ -80,6 +83,10 @@ var (
 	ErrOutOfOrder = errors.New("record does not continue the archive")
 	// ErrCorrupt is returned when stored bytes do not decode.
 	ErrCorrupt = errors.New("archive corrupt")
+	// ErrLocked is returned by Open and OpenReadOnly when another process
+	// held the file's lock for all of LockTimeout. A running guard holds
+	// the exclusive lock for as long as it runs.
+	ErrLocked = errors.New("archive locked by another process")
 )
 
 var (
@@ -103,12 +110,17 @@ type Archive struct {
 // copies.
 const initialMmapSize = 1 << 30
 
-// Open opens or creates the archive file at path (mode 0600).
+// LockTimeout is how long Open and OpenReadOnly wait for the file's lock.
+const LockTimeout = 2 * time.Second
+
+// Open opens or creates the archive file at path (mode 0600) for reading
+// and writing, holding an exclusive lock on it until Close. It returns
+// ErrLocked when another process holds the lock.
 func Open(path string) (*Archive, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second,
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: LockTimeout,
 		InitialMmapSize: initialMmapSize})
 	if err != nil {
-		return nil, fmt.Errorf("failed to open archive: %w", err)
+		return nil, openError(path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketRecords, bucketMeta, bucketRejections} {
@@ -123,6 +135,52 @@ func Open(path string) (*Archive, error) {
 		return nil, fmt.Errorf("failed to initialise archive: %w", err)
 	}
 	return &Archive{db: db}, nil
+}
+
+// OpenReadOnly opens the existing archive file at path for reading only:
+// nothing is written to it, and it holds a shared lock until Close, so
+// that no writer opens it meanwhile (a guard started in that time waits up
+// to LockTimeout, then fails to start). Appends return an error. It
+// returns ErrLocked when a writer holds the lock, and ErrCorrupt for an
+// empty file or one without the archive's buckets.
+func OpenReadOnly(path string) (*Archive, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open archive: %w", err)
+	}
+	if fi.Size() == 0 {
+		return nil, fmt.Errorf("failed to open archive: %s: %w: empty file", path, ErrCorrupt)
+	}
+	db, err := bolt.Open(path, 0, &bolt.Options{Timeout: LockTimeout, ReadOnly: true})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketRecords, bucketMeta, bucketRejections} {
+			if tx.Bucket(b) == nil {
+				return fmt.Errorf("%w: no %q bucket", ErrCorrupt, b)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("failed to open archive: %s: %w", path, err)
+	}
+	return &Archive{db: db}, nil
+}
+
+// openError describes a failure of bolt.Open on path: ErrLocked for a
+// lock held by another process; the file is named once.
+func openError(path string, err error) error {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return fmt.Errorf("failed to open archive: %s: %w (waited %v)", path, ErrLocked, LockTimeout)
+	case errors.As(err, &pe):
+		return fmt.Errorf("failed to open archive: %w", err)
+	}
+	return fmt.Errorf("failed to open archive: %s: %w", path, err)
 }
 
 // Close closes the database.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func openTest(t *testing.T, path string) *Log {
+func openTest(t testing.TB, path string) *Log {
 	t.Helper()
 	l, err := Open(path)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"bastion/low-side/portal/guardlog"
 	"bastion/low-side/report"
@@ -163,25 +162,6 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 	w.Write(buf.Bytes())
 }
 
-// maxEcho is the longest piece of a request the portal repeats in a
-// message or a form.
-const maxEcho = 64
-
-// clip returns s fit to be repeated back: invalid UTF-8 replaced and at
-// most maxEcho bytes kept, so that a hostile request cannot make a page
-// carry its bytes.
-func clip(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= maxEcho {
-		return s
-	}
-	cut := maxEcho
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
 // fail answers with status and a public message; the cause, if any, is
 // logged and never sent.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, public string, cause error) {
@@ -202,11 +182,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, public
 func parseReportName(name string, bareAllowed bool) (string, report.Format, error) {
 	date, ext, hasExt := strings.Cut(name, ".")
 	if !hasExt && !bareAllowed {
-		return "", "", fmt.Errorf("report %q needs an extension (.json or .csv)", clip(name))
+		return "", "", fmt.Errorf("report %q needs an extension (.json or .csv)", Clip(name))
 	}
 	if date != report.AllDates {
 		if t, err := time.Parse("2006-01-02", date); err != nil || t.Format("2006-01-02") != date {
-			return "", "", fmt.Errorf("report %q: date must be YYYY-MM-DD or all", clip(name))
+			return "", "", fmt.Errorf("report %q: date must be YYYY-MM-DD or all", Clip(name))
 		}
 	}
 	if !hasExt {
@@ -217,7 +197,7 @@ func parseReportName(name string, bareAllowed bool) (string, report.Format, erro
 			return date, f, nil
 		}
 	}
-	return "", "", fmt.Errorf("report %q: unknown format %q", clip(name), clip(ext))
+	return "", "", fmt.Errorf("report %q: unknown format %q", Clip(name), Clip(ext))
 }
 
 // sendReport writes the report in format f, as a download when attach.

@@ -39,7 +39,7 @@ var errNotProvable = errors.New("no signed checkpoint held here covers that ledg
 
 func (s *Server) proofPage(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("index")
-	v := proofView{Index: clip(raw), Held: s.cfg.Export.Leaves().Len()}
+	v := proofView{Index: Clip(raw), Held: s.cfg.Export.Leaves().Len()}
 	status := http.StatusOK
 	if raw != "" {
 		status = s.fillProof(&v, raw)

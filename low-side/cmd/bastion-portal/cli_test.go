@@ -28,6 +28,14 @@ func TestCommandLineErrors(t *testing.T) {
 	if err := os.Mkdir(logDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	notDir := filepath.Join(dir, "reports.txt")
+	if err := os.WriteFile(notDir, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	userAdd := func(name, role, origin string) []string {
+		return []string{"user", "add", "--users", filepath.Join(dir, "u"), "--name", name, "--role", role,
+			"--origin", origin}
+	}
 	base := func(exp, guardLog string, more ...string) []string {
 		return append([]string{"--export", exp, "--guard-log", guardLog, "--reports-dir", reports}, more...)
 	}
@@ -58,12 +66,32 @@ func TestCommandLineErrors(t *testing.T) {
 			"bastion-portal: bad --listen \"127.0.0.1:99999\": port \"99999\" is not a number from 0 to 65535\n"},
 		{"user add unknown flag", []string{"user", "add", "--bogus"}, cli.ExitUsage,
 			"bastion-portal: unknown flag: --bogus\n"},
-		{"user add role", []string{"user", "add", "--users", filepath.Join(dir, "u"), "--name", "a", "--role", "boss"},
-			cli.ExitUsage, "bastion-portal: bad --role: "},
+		{"user add role", userAdd("a", "boss", "http://localhost:8443"),
+			cli.ExitUsage, "bastion-portal: bad --role \"boss\": want one of regulator, auditor, security\n"},
+		{"user add long role", userAdd("a", strings.Repeat("r", 5000), "http://localhost:8443"),
+			cli.ExitUsage, "bastion-portal: bad --role \"" + strings.Repeat("r", 64) + "…\": want one of "},
+		{"user add name", userAdd("Rita", "auditor", "http://localhost:8443"), cli.ExitUsage,
+			"bastion-portal: bad --name \"Rita\": want 1 to 64 of a-z 0-9 . _ - starting with a letter or digit\n"},
+		{"user add long name", userAdd(strings.Repeat("n", 5000), "auditor", "http://localhost:8443"),
+			cli.ExitUsage, "bastion-portal: bad --name \"" + strings.Repeat("n", 64) + "…\": want 1 to 64"},
+		{"user add script origin", userAdd("a", "auditor", "javascript:alert(1)"), cli.ExitUsage,
+			"bastion-portal: bad --origin \"javascript:alert(1)\": want scheme://host[:port]"},
+		{"user add origin with path", userAdd("a", "auditor", "https://portal.example/enrol"), cli.ExitUsage,
+			"bastion-portal: bad --origin \"https://portal.example/enrol\": want scheme://host[:port] and nothing else"},
+		{"user add http origin", userAdd("a", "auditor", "http://portal.example"), cli.ExitUsage,
+			"bastion-portal: bad --origin \"http://portal.example\": http is allowed for a loopback host only"},
+		{"user add long origin", userAdd("a", "auditor", "https://"+strings.Repeat("o", 5000)), cli.ExitUsage,
+			"bastion-portal: bad --origin \"https://" + strings.Repeat("o", 56) + "…\": host is neither"},
+		{"serve origin", base(export, "g", "--users", filepath.Join(dir, "u"), "--origin", "javascript:alert(1)"),
+			cli.ExitUsage, "bastion-portal: bad --origin \"javascript:alert(1)\": want scheme://host[:port]"},
 		{"missing export", base("/nonexistent", "/nonexistent"), cli.ExitFailure,
 			"bastion-portal: export directory /nonexistent does not exist\n"},
 		{"guard log not a file", base(export, logDir), cli.ExitFailure,
 			"bastion-portal: guard log " + logDir + " is not a regular file\n"},
+		{"reports dir is a file", base(export, "g", "--reports-dir", notDir), cli.ExitFailure,
+			"bastion-portal: bad --reports-dir " + notDir + ": not a directory\n"},
+		{"reports dir below a file", base(export, "g", "--reports-dir", filepath.Join(notDir, "r")),
+			cli.ExitFailure, "bastion-portal: bad --reports-dir " + filepath.Join(notDir, "r") + ": not a directory\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"bastion/low-side/portal"
 	"bastion/low-side/portal/login"
 )
 
@@ -24,7 +25,9 @@ type loginOptions struct {
 func (o *loginOptions) flags(f *pflag.FlagSet) {
 	f.StringVar(&o.users, "users", "", "users file (TOML, mode 0600); without it: no login, loopback demo mode")
 	f.StringVar(&o.rpID, "rp-id", "localhost", "WebAuthn relying party ID: the host name browsers use")
-	f.StringVar(&o.origin, "origin", "", "URL browsers reach the portal at (default scheme://rp-id:port of --listen)")
+	f.StringVar(&o.origin, "origin", "",
+		"origin browsers reach the portal at, https://host[:port] (http only for loopback); "+
+			"default scheme://rp-id:port of --listen")
 	f.DurationVar(&o.idle, "idle-timeout", login.DefaultIdleTimeout, "end a session unused this long")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM, mode 0600)")
@@ -55,11 +58,22 @@ func (o loginOptions) gate(log *slog.Logger, access io.Writer, listen string) (f
 	return g.Middleware, nil
 }
 
-// originFor returns --origin, or the origin built from --rp-id and the
-// port of listen.
+// check refuses an --origin that is not an origin (login.ParseOrigin).
+func (o loginOptions) check() error {
+	if o.origin == "" {
+		return nil
+	}
+	if _, err := login.ParseOrigin(o.origin); err != nil {
+		return fmt.Errorf("bad --origin %q: %v", portal.Clip(o.origin), err)
+	}
+	return nil
+}
+
+// originFor returns --origin in canonical form, or the origin built from
+// --rp-id and the port of listen.
 func (o loginOptions) originFor(listen string) (string, error) {
 	if o.origin != "" {
-		return o.origin, nil
+		return login.ParseOrigin(o.origin)
 	}
 	_, port, err := net.SplitHostPort(listen)
 	if err != nil {

@@ -34,7 +34,9 @@
 // it, naming the path. The guard log may not exist yet (the guard creates
 // it when it first starts, possibly after the portal): the portal warns
 // and shows the log once it appears; a guard log path that exists but is
-// not a regular file is refused.
+// not a regular file is refused. The reports directory is created if
+// missing; one that is not a directory, cannot be created or cannot be
+// written to is refused, naming --reports-dir.
 //
 // Errors go to stderr as one "bastion-portal: message" line; runtime
 // events are log lines. Exit codes: 0 stopped cleanly, 1 failure, 2 usage
@@ -87,7 +89,8 @@ func command() *cobra.Command {
 		Use:   "bastion-portal",
 		Short: "Serve the low-side portal and write the daily reports",
 		Long: "Serve the low-side portal and write the daily reports.\n\n" +
-			"The export directory must exist; the guard log may not exist yet (the guard creates it).\n" +
+			"The export directory must exist; the guard log may not exist yet (the guard creates it);\n" +
+			"the reports directory is created if missing and must be writable.\n" +
 			"Exit codes: 0 stopped cleanly, 1 failure, 2 usage error.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -100,7 +103,8 @@ func command() *cobra.Command {
 	f.StringVar(&o.export, "export", "", "guard export directory, must exist (required)")
 	f.StringVar(&o.guardLog, "guard-log", "", "guard log file; may not exist yet, the guard creates it (required)")
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8443", "loopback address to serve on")
-	f.StringVar(&o.reportsDir, "reports-dir", "", "directory the daily reports are written to (required)")
+	f.StringVar(&o.reportsDir, "reports-dir", "",
+		"directory the daily reports are written to; created if missing, must be writable (required)")
 	f.StringVar(&o.bundlesDir, "bundles-dir", "", "folder of signed report bundles to list and serve (bastion-report bundle --out)")
 	f.StringVar(&o.accessLog, "access-log", "", "access log file (default portal-access.log beside --reports-dir)")
 	f.DurationVar(&o.poll, "poll", time.Second, "how often the export directory is checked for new batches")
@@ -127,6 +131,9 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		return cli.Usage(err)
 	}
 	if err := checkSettings(o); err != nil {
+		return cli.Usage(err)
+	}
+	if err := o.login.check(); err != nil {
 		return cli.Usage(err)
 	}
 	if err := checkInputs(o, log); err != nil {

@@ -4,9 +4,8 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
-	"slices"
+	"strings"
 
 	"bastion/low-side/portal/guardlog"
 	"bastion/low-side/report"
@@ -16,28 +15,54 @@ import (
 // needs names the flag each report kind cannot be made without.
 var needs = map[report.Kind]string{report.KindSOX: "--guard-log", report.KindBasel: "--capital"}
 
-// selectKinds returns the kinds to make. Asked for explicitly, a kind whose
-// input flag is missing is a usage error; by default it is left out with a
-// warning.
-func selectKinds(o bundleOptions, explicit bool, log *slog.Logger) ([]report.Kind, error) {
+// selectKinds returns the kinds to make. Without --kind (explicit false)
+// they are the default kinds: every kind whose input flag is given
+// (defaultKinds). A kind named in --kind whose input flag is missing is a
+// usage error naming the flag.
+func selectKinds(o bundleOptions, explicit bool) ([]report.Kind, error) {
+	given := map[string]bool{"--guard-log": o.guardLog != "", "--capital": o.capital != ""}
+	if !explicit {
+		return defaultKinds(given), nil
+	}
 	kinds, err := parseKinds(o.kinds)
 	if err != nil {
 		return nil, err
 	}
-	given := map[string]bool{"--guard-log": o.guardLog != "", "--capital": o.capital != ""}
-	out := kinds[:0]
+	if len(kinds) == 0 {
+		return nil, cli.Usagef("bad --kind: no report kind given")
+	}
 	for _, k := range kinds {
-		flag, ok := needs[k]
-		switch {
-		case !ok || given[flag]:
-			out = append(out, k)
-		case explicit:
-			return nil, cli.Usage(fmt.Errorf("report kind %s needs %s", k, flag))
-		default:
-			log.Warn("report kind skipped", slog.String("kind", string(k)), slog.String("missing", flag))
+		if flag, ok := needs[k]; ok && !given[flag] {
+			return nil, cli.Usagef("report kind %s needs %s", k, flag)
 		}
 	}
-	return slices.Clip(out), nil
+	return kinds, nil
+}
+
+// defaultKinds returns report.Kinds less those whose input flag is not
+// given.
+func defaultKinds(given map[string]bool) []report.Kind {
+	var out []report.Kind
+	for _, k := range report.Kinds {
+		if flag, ok := needs[k]; !ok || given[flag] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// kindHelp describes --kind: the kinds, and the default.
+func kindHelp() string {
+	var always, cond []string
+	for _, k := range report.Kinds {
+		if flag, ok := needs[k]; ok {
+			cond = append(cond, fmt.Sprintf("%s with %s", k, flag))
+		} else {
+			always = append(always, string(k))
+		}
+	}
+	return "report kinds to make, comma-separated (default: the kinds whose inputs are given: " +
+		strings.Join(always, ", ") + "; " + strings.Join(cond, "; ") + ")"
 }
 
 // loadInputs reads the guard log and capital files the kinds need.

@@ -38,7 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	root := &cobra.Command{Use: "bastion-report", Short: "Make signed regulatory report bundles",
 		Long: "Make signed regulatory report bundles.\n\n" +
-			"Exit codes: 0 every bundle written, 1 a bundle failed, 2 usage error."}
+			"Exit codes: 0 every bundle of the selected kinds written, 1 a bundle failed, 2 usage error."}
 	root.AddCommand(bundleCommand(stdout, log), keygenCommand(stdout))
 	return cli.Execute(context.Background(), root, args, stdout, stderr)
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -35,14 +34,21 @@ type Invitation struct {
 
 // AddUser adds a user to the users file at path (created, mode 0600, if
 // missing) with a fresh TOTP secret, WebAuthn user handle and one-time
-// registration token valid for validity. origin is the portal's URL,
-// used to build the link. It fails if the name is taken or invalid.
+// registration token valid for validity. origin is the portal's origin
+// (ParseOrigin), used to build the link. It fails, without touching the
+// file, if the name is invalid (CheckName) or taken, the role unknown or
+// the origin not an origin; errors do not repeat an invalid name or
+// origin.
 func AddUser(path, name string, role Role, origin string, validity time.Duration, now time.Time) (*Invitation, error) {
 	if _, err := ParseRole(string(role)); err != nil {
 		return nil, err
 	}
-	if !namePattern.MatchString(name) {
-		return nil, fmt.Errorf("bad name %q: want 1 to 64 of a-z 0-9 . _ - starting with a letter or digit", name)
+	if err := CheckName(name); err != nil {
+		return nil, fmt.Errorf("bad name: %w", err)
+	}
+	origin, err := ParseOrigin(origin)
+	if err != nil {
+		return nil, fmt.Errorf("bad origin: %w", err)
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: name, SecretSize: 20,
 		Algorithm: otp.AlgorithmSHA1, Digits: otp.DigitsSix, Period: 30})
@@ -51,7 +57,7 @@ func AddUser(path, name string, role Role, origin string, validity time.Duration
 	}
 	inv := &Invitation{Name: name, Role: role, TOTPURI: key.URL(), Token: randomToken(),
 		Expires: now.Add(validity).UTC().Truncate(time.Second)}
-	inv.Link = strings.TrimRight(origin, "/") + "/enrol#" +
+	inv.Link = origin + "/enrol#" +
 		url.Values{"name": {name}, "token": {inv.Token}}.Encode()
 
 	err = EditUsers(path, func(f *UsersFile) error {

@@ -171,7 +171,7 @@ func TestSafeNext(t *testing.T) {
 
 func TestNewRefusesIPRelyingParty(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "users.toml")
-	if _, err := AddUser(path, "a", Auditor, "", time.Hour, time.Now()); err != nil {
+	if _, err := AddUser(path, "a", Auditor, "http://localhost:8443", time.Hour, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	store, _ := OpenStore(path)

@@ -69,6 +69,18 @@ type Credential struct {
 // namePattern is what a user name may look like.
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
+// errName describes a valid user name.
+var errName = errors.New("want 1 to 64 of a-z 0-9 . _ - starting with a letter or digit")
+
+// CheckName returns an error saying what a user name must look like
+// unless name is one. The error does not repeat name.
+func CheckName(name string) error {
+	if !namePattern.MatchString(name) {
+		return errName
+	}
+	return nil
+}
+
 // b64 is the encoding of every byte field in the users file.
 var b64 = base64.RawURLEncoding
 
@@ -122,8 +134,8 @@ func (f *UsersFile) check() error {
 }
 
 func (u *User) check() error {
-	if !namePattern.MatchString(u.Name) {
-		return errors.New("name: want 1 to 64 of a-z 0-9 . _ - starting with a letter or digit")
+	if err := CheckName(u.Name); err != nil {
+		return fmt.Errorf("name: %w", err)
 	}
 	if _, err := ParseRole(string(u.Role)); err != nil {
 		return fmt.Errorf("role: %w", err)

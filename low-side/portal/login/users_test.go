@@ -66,7 +66,7 @@ func TestAddUserWritesPrivateFile(t *testing.T) {
 	if !strings.HasPrefix(inv.TOTPURI, "otpauth://totp/") || !strings.HasPrefix(inv.Link, "https://portal.low:8443/enrol#") {
 		t.Errorf("invitation %q, %q: want an otpauth URI and an /enrol# link", inv.TOTPURI, inv.Link)
 	}
-	if _, err := AddUser(path, "sam", Auditor, "", time.Hour, now); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := AddUser(path, "sam", Auditor, "https://portal.low:8443", time.Hour, now); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("adding sam twice: %v, want already exists", err)
 	}
 	data, _ := os.ReadFile(path)
