@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -101,10 +102,13 @@ func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 		ps = append(ps, problem(KindName, 0, "unexpected file %s in %s", name, export.BatchesDir))
 	}
 
-	// Replay every file in sequence order, rebuilding the tiles alongside.
+	// Replay every file in sequence order, rebuilding the tiles alongside
+	// when there are any to compare with.
 	rp := NewRingReplay(ring, o.Limits)
 	tc, tps := newTileCheck(dir)
-	rp.tiles = tc
+	if tc.any() {
+		rp.tiles = tc
+	}
 	for _, a := range o.Anchors {
 		rp.Watch(a.Size)
 	}
@@ -113,9 +117,15 @@ func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 	// Compare the end with the tiles, the published files, the proof
 	// files and the anchors.
 	var fps []Problem
-	if tc != nil && rp.treeOK {
-		h := rp.Head()
+	h := rp.Head()
+	switch {
+	case rp.tiles == nil:
+		tps = append(noTiles(tc, h.Size), tps...)
+	case rp.treeOK:
 		fps = tc.finish(h.Seq, h.Size, h.Root)
+	}
+	if rp.tiles != nil {
+		fps = append(tc.missingProblems(), fps...)
 	}
 	hps := checkHead(dir, rp)
 	if len(list.Files) == 0 {
@@ -127,9 +137,11 @@ func ArchiveWith(dir string, ring *KeyRing, o Options) (*Report, error) {
 	}
 	ps = append(ps, checkRecordProofs(dir, rp)...)
 	ps = append(ps, checkAnchors(rp, o.Anchors)...)
-	rep.add(wrongKey(rp, ring, ps)...)
+
+	// A cosignature quorum shortfall is said once, first: it concerns
+	// the whole ledger, and the replay went on past it.
+	rep.add(wrongKey(rp, ring, slices.Concat(rp.short.problem(ring), ps))...)
 	rep.Notes = publishedKeyNotes(dir, ring)
-	h := rp.Head()
 	rep.Entries, rep.Size, rep.Root, rep.Chain = rp.Entries(), h.Size, h.Root, fmt.Sprintf("%x", h.Chain)
 	return rep, nil
 }
@@ -216,7 +228,10 @@ func checkCheckpointFile(dir string, rp *Replay, h export.ChainHead) []Problem {
 	case err != nil:
 		return []Problem{problem(KindIO, 0, "%v", err)}
 	}
-	cp, err := rp.ring.Open(note)
+	cp, err := rp.ring.openSigned(note)
+	if err == nil && !bytes.Equal(note, rp.Checkpoint()) {
+		err = rp.cosigned(h.Seq, cp.Size, note)
+	}
 	if err != nil {
 		return []Problem{problem(KindCheckpoint, h.Seq, "published checkpoint does not open: %v", err)}
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -130,32 +129,29 @@ func TestUncheckedSigners(t *testing.T) {
 }
 
 // TestWrongCosignerGrouped checks an archive whose checkpoints lack the
-// cosignature of the key given: the same problem in every batch is one
-// line with the batches and a count, naming the node.
+// cosignature of the key given: one line for every batch, with the
+// batches and the count of checkpoints, naming the node; one problem.
 func TestWrongCosignerGrouped(t *testing.T) {
 	dir, hs := fixture(t, false)
 	rep, err := verify.ArchiveRing(dir, ringFor(t, hs, 1, newNode(t, "node-9")), batch.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	detail := "new checkpoint: checkpoint lacks a quorum of cosignatures: 0 of 1 required " +
-		"(verified: none; no cosignature by node-9)"
-	want := verify.Problem{Kind: verify.KindCheckpoint, Seq: 1, LastSeq: 3, Repeats: 2, Index: -1, Detail: detail}
-	if len(rep.Problems) == 0 || rep.Problems[0] != want {
-		t.Fatalf("problems %v\nwant first %v", rep.Problems, want)
+	detail := "3 checkpoints lack the quorum of 1 cosignature by the keys given (node-9); the first, of size 3: " +
+		"0 of 1 required (verified: none; no cosignature by node-9)"
+	want := verify.Problem{Kind: verify.KindQuorum, Seq: 1, LastSeq: 3, Index: -1, Detail: detail}
+	if len(rep.Problems) != 1 || rep.Problems[0] != want {
+		t.Fatalf("problems %v\nwant only %v", rep.Problems, want)
 	}
-	if got, want := rep.Problems[0].String(), "checkpoint: batches 1 to 3, 3 times: "+detail; got != want {
+	if got, want := rep.Problems[0].String(), "cosign_quorum: batches 1 to 3: "+detail; got != want {
 		t.Errorf("got %q, want %q", got, want)
-	}
-	if got, want := rep.Count(), len(rep.Problems)+2; got != want {
-		t.Errorf("Count() = %d, want %d (the problems listed and 2 repeats)", got, want)
 	}
 	if rep.Cosigners != "1 of node-9" {
 		t.Errorf("report cosigners %q, want %q", rep.Cosigners, "1 of node-9")
 	}
 	var out bytes.Buffer
 	rep.WriteText(&out)
-	if w := fmt.Sprintf("verdict   FAILED: %d problems\n", rep.Count()); !strings.Contains(out.String(), w) {
+	if w := "verdict   FAILED: 1 problem\n"; !strings.Contains(out.String(), w) {
 		t.Errorf("report lacks %q:\n%s", w, out.String())
 	}
 }

@@ -29,11 +29,27 @@ type KeyRing struct {
 	// cosigners is the quorum of high-side node cosignatures every
 	// checkpoint must carry besides the hybrid signature; zero: none.
 	cosigners checkpoint.Quorum
+	// majority is set when cosigners.Required is the default, a majority
+	// of the keys given (RequireCosignerMajority).
+	majority bool
 }
 
 // RequireCosigners makes Open demand the cosignature quorum q on every
-// checkpoint, after the hybrid signature verifies.
-func (r *KeyRing) RequireCosigners(q checkpoint.Quorum) { r.cosigners = q }
+// checkpoint, after the hybrid signature verifies: at least q.Required
+// valid cosignatures by distinct keys of q.Keys. Only cosignatures by
+// those keys count; a line under another name cannot be verified.
+func (r *KeyRing) RequireCosigners(q checkpoint.Quorum) { r.cosigners, r.majority = q, false }
+
+// RequireCosignerMajority is RequireCosigners with a majority of keys as
+// the quorum, the nodes' own default when keys are every node's. When
+// keys are only some of the cluster's, a checkpoint cosigned by a quorum
+// of the cluster may carry fewer cosignatures by keys than that; a note
+// that falls short and carries cosignatures of other nodes fails with a
+// QuorumError saying so (QuorumError.KeysPartial).
+func (r *KeyRing) RequireCosignerMajority(keys []checkpoint.CosignerKey) {
+	r.cosigners = checkpoint.Quorum{Keys: keys, Required: len(keys)/2 + 1}
+	r.majority = true
+}
 
 // Epoch is one key of a ring and the ledger sizes it may sign, From to To
 // inclusive.

@@ -77,6 +77,7 @@ func (m *migrated) archive(t *testing.T, keys ...*hybrid.SoftwareSigner) string 
 	chain := export.GenesisChain()
 	label := entry.NewLabel(entry.Confidential, "trading")
 	var note []byte
+	var files []export.Published
 	for i, k := range keys {
 		m.use(t, k)
 		for j := range 3 {
@@ -87,14 +88,14 @@ func (m *migrated) archive(t *testing.T, keys ...*hybrid.SoftwareSigner) string 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := d.WriteBatch(seq, raw); err != nil {
-			t.Fatal(err)
-		}
+		files = append(files, export.Published{File: export.File{Seq: seq}, Data: raw})
 		note, chain = b.Checkpoint, export.NextChain(chain, seq, raw, b.Checkpoint)
 	}
-	d.WriteCheckpoint(note)
 	n := uint64(len(keys))
-	d.WriteChainHead(export.ChainHead{Records: n, Seq: n, Size: m.hs.Size(), Root: m.hs.Root(t, m.hs.Size()), Chain: chain})
+	head := export.ChainHead{Records: n, Seq: n, Size: m.hs.Size(), Root: m.hs.Root(t, m.hs.Size()), Chain: chain}
+	if err := d.Publish(files, note, head); err != nil {
+		t.Fatal(err)
+	}
 	return d.Root()
 }
 

@@ -41,8 +41,11 @@ type Proof struct {
 	TreeSize uint64 `json:"tree_size"`
 	// LeafHash is the RFC 6962 leaf hash of the entry's stored bytes.
 	LeafHash merkle.Hash `json:"leaf_hash"`
-	// Entry is the entry's stored bytes, or nil when it is above the
-	// release label and only its leaf hash crossed the diode.
+	// Entry is the entry's stored bytes, or nil when the file proves the
+	// leaf hash only. The portal leaves it out for an entry above the
+	// release label, whose bytes never crossed the diode, or one it does
+	// not hold; the format records no reason, so a reader cannot tell
+	// which, nor an entry deleted from the file.
 	Entry []byte `json:"entry,omitempty"`
 	// Path is the audit path, from the leaf's sibling up.
 	Path []merkle.Hash `json:"audit_path"`

@@ -52,7 +52,7 @@ func checkRecordProof(dir string, rp *Replay, i uint64) []Problem {
 	if p.Index != i {
 		return bad("holds the proof of ledger index %d", p.Index)
 	}
-	cp, err := p.Verify(rp.ring.Open)
+	cp, err := p.Verify(rp.openCounted)
 	if err != nil {
 		return bad("%v", err)
 	}

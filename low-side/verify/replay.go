@@ -31,6 +31,8 @@ type Replay struct {
 	tiles *tileCheck             // the export's tile tree, nil: not checked
 	roots map[uint64]merkle.Hash // root of every checkpoint opened, by size
 
+	short shortfall // checkpoints short of the cosignature quorum
+
 	signed uint64                 // batch signatures that verified
 	opened uint64                 // new checkpoints that opened
 	watch  map[uint64]merkle.Hash // roots recorded at watched sizes
@@ -51,7 +53,9 @@ func NewRingReplay(ring *KeyRing, limits batch.Limits) *Replay {
 }
 
 // Add checks the file f with content raw, the next in sequence order, and
-// advances the state. It returns the problems found, first one first.
+// advances the state. It returns the problems found, first one first; a
+// checkpoint short of the cosignature quorum is not one of them but is
+// tallied, for ArchiveWith to report once.
 func (r *Replay) Add(f export.File, raw []byte) []Problem {
 	var ps []Problem
 	if want := r.seq + 1; f.Seq != want && (r.records > 0 || f.Seq > 1) {
@@ -85,16 +89,22 @@ type step struct {
 }
 
 // advance checks the checkpoints, proof and leaves of s and moves to its
-// checkpoint when that opens.
+// checkpoint when its hybrid signature verifies. Its cosignatures are
+// checked beside the chain: a bad line is a problem, a quorum shortfall
+// is tallied (cosigned), and neither stops the replay.
 func (r *Replay) advance(s *step) []Problem {
 	var ps []Problem
-	next, err := r.ring.Open(s.note)
+	next, err := r.ring.openSigned(s.note)
 	if err != nil {
 		r.treeOK, r.resync = false, true
 		return append(ps, problem(KindCheckpoint, s.seq, "new checkpoint: %v", err))
 	}
 	r.opened++
 	r.record(next.Size, next.Root)
+	var cps []Problem
+	if err := r.cosigned(s.seq, next.Size, s.note); err != nil {
+		cps = []Problem{problem(KindCheckpoint, s.seq, "new checkpoint: %v", err)}
+	}
 	ps = append(ps, r.fork(s.seq, next, "new checkpoint")...)
 	prev, err := r.openPrev(s)
 	if err == nil && len(s.prevNote) > 0 {
@@ -122,7 +132,7 @@ func (r *Replay) advance(s *step) []Problem {
 	}
 	ps = append(ps, r.recompute(s, next)...)
 	r.prev, r.prevNote, r.resync = next, s.note, false
-	return ps
+	return append(cps, ps...)
 }
 
 // fork records the root of an opened checkpoint and reports a signed
@@ -140,13 +150,14 @@ func (r *Replay) fork(seq uint64, cp checkpoint.Checkpoint, what string) []Probl
 		"of that size has %s", what, cp.Size, cp.Root, old)}
 }
 
-// openPrev opens a step's previous checkpoint; an empty one is the empty
-// tree, allowed only at ledger index 0.
+// openPrev opens a step's previous checkpoint with its hybrid signature;
+// an empty one is the empty tree, allowed only at ledger index 0. Its
+// cosignatures were checked as the previous batch's new checkpoint.
 func (r *Replay) openPrev(s *step) (checkpoint.Checkpoint, error) {
 	if len(s.prevNote) == 0 && s.first == 0 {
 		return checkpoint.Checkpoint{Origin: r.prev.Origin, Root: merkle.EmptyRoot()}, nil
 	}
-	return r.ring.Open(s.prevNote)
+	return r.ring.openSigned(s.prevNote)
 }
 
 // recompute appends the leaves and compares the root with next.

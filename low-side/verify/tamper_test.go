@@ -42,6 +42,12 @@ var tampers = []tamper{
 		flip(t, export.TilePath(dir, tiles.Tile{Level: 0, Index: 0, Width: 10}), nil, 40, 0x01)
 		return nil
 	}, verify.KindTile},
+	{"tiles-deleted", func(t *testing.T, dir string, _, _ *guardtest.HighSide) []byte {
+		if err := os.RemoveAll(filepath.Join(dir, export.TileDir)); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	}, verify.KindTileMissing},
 	{"checkpoint-bit", func(t *testing.T, dir string, _, _ *guardtest.HighSide) []byte {
 		flip(t, filepath.Join(dir, export.CheckpointFile), []byte("\n10\n"), 5, 0x01)
 		return nil

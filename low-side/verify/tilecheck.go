@@ -18,16 +18,24 @@ import (
 // tileCheck compares the export's tile tree with the tiles rebuilt from
 // the batch files: every tile file byte for byte (a partial tile as a
 // prefix of its tile), every entry bundle, and the root the tiles give
-// at the last checkpoint. The zero value checks nothing (an export
-// without a tile folder).
+// at the last checkpoint. An export without a tile folder, or with one
+// that holds no tile, is one problem (noTiles) and nothing is compared.
 type tileCheck struct {
 	dir     string
 	onDisk  map[tiles.Tile][]int // tile (Width 0) → widths found, ascending
 	b       tiles.Builder
 	broken  bool // the rebuilt tree lost a leaf; nothing more is compared
 	done    map[tiles.Tile]bool
+	missing []absent   // tiles the ledger needs that are not on disk
 	cache   tiles.Tile // level-0 tile in cacheHs
 	cacheHs []merkle.Hash
+}
+
+// absent is a tile the ledger needs that the tile folder lacks, and the
+// batch whose leaves reached it.
+type absent struct {
+	tile tiles.Tile
+	seq  uint64
 }
 
 // key is a tile without its width.
@@ -146,6 +154,27 @@ func (tc *tileCheck) add(seq, first uint64, leaves []merkle.Hash, entries [][]by
 	return ps
 }
 
+// any reports whether the export's tile folder holds a tile; false for
+// a nil tileCheck (no tile folder).
+func (tc *tileCheck) any() bool { return tc != nil && len(tc.onDisk) > 0 }
+
+// noTiles reports an export whose ledger, of size, is not empty but whose
+// tile folder tc is missing (nil) or holds no tile. The guard writes the
+// tiles a checkpoint covers before it publishes the checkpoint, so such
+// an export lacks every tile: one problem says so, instead of one per
+// tile.
+func noTiles(tc *tileCheck, size uint64) []Problem {
+	switch {
+	case size == 0:
+		return nil
+	case tc == nil:
+		return []Problem{problem(KindTileMissing, 0, "%s folder is missing; the ledger of size %d needs its tiles "+
+			"and entry bundles", export.TileDir, size)}
+	}
+	return []Problem{problem(KindTileMissing, 0, "%s folder holds no tile; the ledger of size %d needs its tiles "+
+		"and entry bundles", export.TileDir, size)}
+}
+
 // compare checks every file of f's tile against f, the tile rebuilt from
 // the batches: the version of f's width must exist, narrower ones must be
 // its prefixes, wider ones must not exist.
@@ -158,7 +187,8 @@ func (tc *tileCheck) compare(seq uint64, f tiles.File) []Problem {
 		kind = KindBundle
 	}
 	if !slices.Contains(ws, f.Tile.Width) {
-		return []Problem{problem(KindTileMissing, seq, "%s is missing", f.Tile)}
+		tc.missing = append(tc.missing, absent{f.Tile, seq})
+		return nil
 	}
 	var ps []Problem
 	for _, w := range ws {
@@ -192,6 +222,41 @@ func firstDiff(t tiles.Tile, got, want []byte) string {
 		}
 	}
 	return ""
+}
+
+// missingProblems reports the tiles the ledger needs that the tile folder
+// lacks: one problem per kind, hash tiles then entry bundles, naming the
+// tile when one is missing, else the count and the first and last in
+// ledger order, so that a deleted folder of bundles is one line and not
+// one per file.
+func (tc *tileCheck) missingProblems() []Problem {
+	var hashes, bundles []absent
+	for _, a := range tc.missing {
+		if a.tile.Entries() {
+			bundles = append(bundles, a)
+		} else {
+			hashes = append(hashes, a)
+		}
+	}
+	var ps []Problem
+	for _, g := range []struct {
+		noun string
+		as   []absent
+	}{{"tile", hashes}, {"entry bundle", bundles}} {
+		n := len(g.as)
+		switch n {
+		case 0:
+		case 1:
+			ps = append(ps, problem(KindTileMissing, g.as[0].seq, "%s is missing", g.as[0].tile))
+		default:
+			first, last := g.as[0], g.as[n-1]
+			p := problem(KindTileMissing, first.seq, "%s are missing (first %s, last %s)",
+				plural(n, g.noun), first.tile, last.tile)
+			p.LastSeq = last.seq
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 // finish compares the right edge, reports tiles beyond the tree and

@@ -7,14 +7,23 @@
 // Replay holds the checking state and takes one batch file at a time, so
 // the guard's own self-check runs the same code over its archive.
 //
-// Tiles: when the export holds a tile folder (package tiles), the tiles
-// are rebuilt from the batches and compared file by file, entry bundles
-// included, and the root at the last checkpoint is recomputed from the
-// tiles alone. An entry whose bytes were changed in a batch file is then
-// named by ledger index (KindModified): its leaf hash differs from the
-// published level-0 tile, and the batch signature fails. Without tiles,
-// such an entry is detected by the batch signature and the root, which
-// name the batch and its ledger range.
+// Tiles: the guard publishes the tile folder (package tiles) with every
+// checkpoint, so an export whose ledger is not empty must hold it. The
+// tiles are rebuilt from the batches and compared file by file, entry
+// bundles included, and the root at the last checkpoint is recomputed
+// from the tiles alone. An entry whose bytes were changed in a batch file
+// is then named by ledger index (KindModified): its leaf hash differs
+// from the published level-0 tile, and the batch signature fails. Each
+// missing tile is a problem (KindTileMissing); a tile folder that is
+// missing or holds no tile is one. The batches are checked all the same:
+// a changed entry is then found by the batch signature and the root,
+// which name the batch and its ledger range.
+//
+// Cosignatures: with a quorum required (KeyRing.RequireCosigners), each
+// checkpoint's cosignatures are checked beside the chain. Checkpoints
+// short of the quorum are one problem (KindQuorum) and the replay goes
+// on, so the rest of the report is about the ledger, not about where
+// the replay stopped.
 //
 // Per-record proof files in the export's proofs folder, if any, are
 // checked too: signature, audit path, the checkpoint against the
@@ -92,6 +101,7 @@ const (
 	KindBundle      Kind = "entry_bundle"      // an entry bundle differs from the batches' entries
 	KindTileRoot    Kind = "tile_root"         // the root computed from the tiles differs from the checkpoint
 	KindProofFile   Kind = "proof_file"        // a per-record proof file does not verify
+	KindQuorum      Kind = "cosign_quorum"     // checkpoints lack the cosignature quorum of the keys given
 )
 
 // Problem is one thing found wrong. Seq is the batch concerned (0 when

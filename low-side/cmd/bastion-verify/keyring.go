@@ -56,42 +56,55 @@ func loadAnchors(ring *verify.KeyRing, files []string, minSize uint64) ([]verify
 }
 
 // requireCosigners reads the cosigner verifier key files and makes ring
-// demand quorum of them on every checkpoint (a majority when quorum is 0).
-// It returns the number required, 0 without files.
-func requireCosigners(ring *verify.KeyRing, files []string, quorum int) (int, error) {
+// demand quorum of their cosignatures on every checkpoint; when quorumSet
+// is false, a majority of them (verify.KeyRing.RequireCosignerMajority).
+// An explicit quorum must be 1 to the number of files. It returns the
+// number required, 0 without files.
+func requireCosigners(ring *verify.KeyRing, files []string, quorum int, quorumSet bool) (int, error) {
 	if len(files) == 0 {
-		if quorum != 0 {
+		if quorumSet {
 			return 0, fmt.Errorf("--quorum %d without --cosigner keys", quorum)
 		}
 		return 0, nil
 	}
-	q := checkpoint.Quorum{Required: quorum}
-	if quorum == 0 {
-		q.Required = len(files)/2 + 1
+	keys, err := readCosigners(files)
+	if err != nil {
+		return 0, err
 	}
+	if !quorumSet {
+		ring.RequireCosignerMajority(keys)
+		return len(keys)/2 + 1, nil
+	}
+	if quorum < 1 || quorum > len(keys) {
+		return 0, fmt.Errorf("--quorum %d out of range 1 to %d (the --cosigner keys given)", quorum, len(keys))
+	}
+	ring.RequireCosigners(checkpoint.Quorum{Keys: keys, Required: quorum})
+	return quorum, nil
+}
+
+// readCosigners reads the cosigner verifier key files, each a different
+// node.
+func readCosigners(files []string) ([]checkpoint.CosignerKey, error) {
+	var keys []checkpoint.CosignerKey
 	seen := map[string]string{} // key name, and name and public key → first file
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return 0, fmt.Errorf("failed to read cosigner key: %w", err)
+			return nil, fmt.Errorf("failed to read cosigner key: %w", err)
 		}
 		k, err := checkpoint.ParseCosignerKey(string(b))
 		if err != nil {
-			return 0, fmt.Errorf("cosigner key %s: %w", f, err)
+			return nil, fmt.Errorf("cosigner key %s: %w", f, err)
 		}
 		id := k.Name + "\x00" + string(k.Public)
 		if first, ok := seen[id]; ok {
-			return 0, fmt.Errorf("cosigner key %q given twice (%s and %s): each --cosigner must be a different node", k.Name, first, f)
+			return nil, fmt.Errorf("cosigner key %q given twice (%s and %s): each --cosigner must be a different node", k.Name, first, f)
 		}
 		if first, ok := seen[k.Name]; ok {
-			return 0, fmt.Errorf("two cosigner keys named %q (%s and %s): each node has one key", k.Name, first, f)
+			return nil, fmt.Errorf("two cosigner keys named %q (%s and %s): each node has one key", k.Name, first, f)
 		}
 		seen[id], seen[k.Name] = f, f
-		q.Keys = append(q.Keys, k)
+		keys = append(keys, k)
 	}
-	if q.Required < 1 || q.Required > len(q.Keys) {
-		return 0, fmt.Errorf("--quorum %d out of range 1 to %d", q.Required, len(q.Keys))
-	}
-	ring.RequireCosigners(q)
-	return q.Required, nil
+	return keys, nil
 }

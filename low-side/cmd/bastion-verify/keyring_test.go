@@ -52,10 +52,11 @@ func TestArchiveWithTransition(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := batch.Parse(raw, batch.Limits{})
-	d.WriteBatch(seq, raw)
-	d.WriteCheckpoint(b.Checkpoint)
-	d.WriteChainHead(export.ChainHead{Records: 1, Seq: 1, Size: 1, Root: hs.Root(t, 1),
-		Chain: export.NextChain(export.GenesisChain(), seq, raw, b.Checkpoint)})
+	head := export.ChainHead{Records: 1, Seq: 1, Size: 1, Root: hs.Root(t, 1),
+		Chain: export.NextChain(export.GenesisChain(), seq, raw, b.Checkpoint)}
+	if err := d.Publish([]export.Published{{File: export.File{Seq: seq}, Data: raw}}, b.Checkpoint, head); err != nil {
+		t.Fatal(err)
+	}
 	key := filepath.Join(tmp, "high-side.pub")
 	os.WriteFile(key, hs.KeyText(), 0o644)
 

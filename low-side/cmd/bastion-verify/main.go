@@ -95,9 +95,34 @@ type archiveFlags struct {
 	cosigners   []string
 	quorum      int
 	checkpoints []string
+	quorumSet   bool // --quorum was given
 	minSize     uint64
 	asJSON      bool
 }
+
+// cosignHelp is the part of the long help of "archive" and "proof" about
+// cosignatures.
+const cosignHelp = `Cosignatures: with --cosigner, every checkpoint must carry valid
+cosignatures by --quorum of the nodes whose keys are given. Only those can
+be checked; a cosignature line under another name counts for nothing. No
+signed file states the cluster's size or quorum, so the default quorum is a
+majority of the keys given: the cluster's own default when every node's key
+is given. With only some nodes' keys, a checkpoint the cluster cosigned
+may carry fewer cosignatures by them; give --quorum Q-M, where Q is the
+cluster's quorum and M the number of nodes whose key is not given (with 2
+keys of a 3-node cluster of quorum 2: --quorum 1). A shortfall of the
+default quorum on a checkpoint that carries cosignatures of nodes whose
+keys were not given is reported as such, naming those nodes. An archive
+reports all its checkpoints short of the quorum as one cosign_quorum
+problem and checks everything else all the same.`
+
+// cosignerUsage and quorumUsage describe --cosigner and --quorum.
+const (
+	cosignerUsage = "a high-side node's cosigner verifier key file (repeatable); " +
+		"each checkpoint must carry --quorum of their cosignatures"
+	quorumUsage = "how many of the --cosigner keys must have cosigned each checkpoint, 1 to their number " +
+		"(default: a majority of them, the cluster's quorum when they are every node's key)"
+)
 
 // archiveHelp is the long help of "bastion-verify archive".
 const archiveHelp = `Verify every batch, checkpoint and leaf of an export directory.
@@ -109,6 +134,12 @@ checkpoint obtained independently (from the portal, a regulator's copy, a
 published bulletin) with --checkpoint: the archive must reach its size with
 the identical root there. --min-size N demands only the size.
 
+The export must hold the tile folder whenever its ledger is not empty: the
+guard publishes the tiles with every checkpoint. A missing tile is a
+tile_missing problem; a missing or empty tile folder is one.
+
+` + cosignHelp + `
+
 Exit codes: 0 everything verified; 1 a problem was found (a missing
 checkpoint or chain-head file included); 2 usage error, unreadable key or
 an independent checkpoint that does not verify; 3 the directory or a file
@@ -117,11 +148,13 @@ could not be read.`
 func archiveCommand(stdout io.Writer) *cobra.Command {
 	var f archiveFlags
 	c := &cobra.Command{
-		Use:   "archive DIR --key FILE [--transition FILE]... [--checkpoint FILE]... [--min-size N]",
+		Use: "archive DIR --key FILE [--transition FILE]... [--cosigner FILE]... [--quorum N] " +
+			"[--checkpoint FILE]... [--min-size N]",
 		Short: "Verify every batch, checkpoint and leaf of an export directory",
 		Long:  archiveHelp,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.quorumSet = cmd.Flags().Changed("quorum")
 			return verifyArchive(stdout, args[0], f)
 		},
 	}
@@ -131,9 +164,8 @@ func archiveCommand(stdout io.Writer) *cobra.Command {
 	c.Flags().StringArrayVar(&f.checkpoints, "checkpoint", nil,
 		"a signed checkpoint obtained independently; the archive must reach it (repeatable)")
 	c.Flags().Uint64Var(&f.minSize, "min-size", 0, "the smallest ledger size the archive must reach")
-	c.Flags().StringArrayVar(&f.cosigners, "cosigner", nil,
-		"a high-side node's cosigner verifier key file (repeatable); every checkpoint must carry a quorum of their cosignatures")
-	c.Flags().IntVar(&f.quorum, "quorum", 0, "cosignatures each checkpoint needs (default: a majority of the --cosigner keys)")
+	c.Flags().StringArrayVar(&f.cosigners, "cosigner", nil, cosignerUsage)
+	c.Flags().IntVar(&f.quorum, "quorum", 0, quorumUsage)
 	c.Flags().BoolVar(&f.asJSON, "json", false, "write the report as JSON")
 	c.MarkFlagRequired("key")
 	return c
@@ -144,7 +176,7 @@ func verifyArchive(stdout io.Writer, dir string, f archiveFlags) error {
 	if err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
-	if _, err := requireCosigners(ring, f.cosigners, f.quorum); err != nil {
+	if _, err := requireCosigners(ring, f.cosigners, f.quorum, f.quorumSet); err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
 	anchors, err := loadAnchors(ring, f.checkpoints, f.minSize)

@@ -37,10 +37,11 @@ func exportHighSide(t *testing.T) (string, string, *guardtest.HighSide) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.WriteBatch(seq, raw)
-	d.WriteCheckpoint(b.Checkpoint)
-	d.WriteChainHead(export.ChainHead{Records: 1, Seq: 1, Size: 1, Root: hs.Root(t, 1),
-		Chain: export.NextChain(export.GenesisChain(), seq, raw, b.Checkpoint)})
+	head := export.ChainHead{Records: 1, Seq: 1, Size: 1, Root: hs.Root(t, 1),
+		Chain: export.NextChain(export.GenesisChain(), seq, raw, b.Checkpoint)}
+	if err := d.Publish([]export.Published{{File: export.File{Seq: seq}, Data: raw}}, b.Checkpoint, head); err != nil {
+		t.Fatal(err)
+	}
 	keyFile := filepath.Join(tmp, "high-side.pub")
 	os.WriteFile(keyFile, hs.KeyText(), 0o644)
 	return d.Root(), keyFile, hs

@@ -16,18 +16,21 @@ import (
 // proofHelp is the long help of "bastion-verify proof".
 const proofHelp = `Verify an inclusion proof file downloaded from the portal.
 
-The file holds one ledger entry (or, for an entry above the release label,
-its leaf hash only), its RFC 6962 audit path and the signed checkpoint it is
-proven against. The checkpoint's signatures are checked with the high side's
-published key (and transitions), the entry's leaf hash is recomputed, and
-the path must lead to the signed root.
+The file holds a ledger entry's leaf hash and, usually, the entry itself,
+with its RFC 6962 audit path and the signed checkpoint it is proven
+against. The checkpoint's signatures are checked with the high side's
+published key (and transitions), the entry's leaf hash is recomputed when
+the file carries the entry, and the path must lead to the signed root. A
+file without an entry proves the leaf hash only; the file does not say why
+the entry is absent (an entry above the release label has none to give),
+and neither does the result.
 
-The checkpoint may also carry cosignatures of the high side's nodes. They
-are checked only against the --cosigner keys given, and then a quorum of
-them must verify (--quorum, a majority by default), as for "archive"; a
+The checkpoint may also carry cosignatures of the high side's nodes. A
 cosignature line of a given node that does not verify is a failure naming
 that node. Without --cosigner the result says that cosignatures were not
 checked.
+
+` + cosignHelp + `
 
 Exit codes: 0 the proof verified; 1 it did not (or the file is malformed);
 2 usage error or unreadable key; 3 the file could not be read.`
@@ -59,6 +62,7 @@ type proofFlags struct {
 	transitions []string
 	cosigners   []string
 	quorum      int
+	quorumSet   bool // --quorum was given
 	asJSON      bool
 }
 
@@ -69,15 +73,15 @@ func proofCommand(stdout io.Writer) *cobra.Command {
 		Short: "Verify a record's inclusion proof against its signed checkpoint",
 		Long:  proofHelp,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.quorumSet = cmd.Flags().Changed("quorum")
 			return verifyProof(stdout, args[0], f)
 		},
 	}
 	c.Flags().StringVar(&f.keyFile, "key", "", "the high side's published key file (required)")
 	c.Flags().StringArrayVar(&f.transitions, "transition", nil, "a signed key transition statement (repeatable)")
-	c.Flags().StringArrayVar(&f.cosigners, "cosigner", nil,
-		"a high-side node's cosigner verifier key file (repeatable); the checkpoint must carry a quorum of their cosignatures")
-	c.Flags().IntVar(&f.quorum, "quorum", 0, "cosignatures the checkpoint needs (default: a majority of the --cosigner keys)")
+	c.Flags().StringArrayVar(&f.cosigners, "cosigner", nil, cosignerUsage)
+	c.Flags().IntVar(&f.quorum, "quorum", 0, quorumUsage)
 	c.Flags().BoolVar(&f.asJSON, "json", false, "write the result as JSON")
 	c.MarkFlagRequired("key")
 	return c
@@ -88,7 +92,7 @@ func verifyProof(stdout io.Writer, file string, f proofFlags) error {
 	if err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
-	q, err := requireCosigners(ring, f.cosigners, f.quorum)
+	q, err := requireCosigners(ring, f.cosigners, f.quorum, f.quorumSet)
 	if err != nil {
 		return &exitError{verify.ExitUsage, err}
 	}
@@ -155,12 +159,16 @@ func writeProofResult(w io.Writer, r proofResult, asJSON bool) error {
 		_, err := fmt.Fprintf(w, "FAILED: %s: %s\n", r.File, r.Error)
 		return err
 	}
-	what := "entry"
-	if !r.Entry {
-		what = "withheld entry (leaf hash only)"
+	in := fmt.Sprintf("is included in the signed checkpoint %s of size %d, root %s", r.Origin, r.TreeSize, r.Root)
+	var err error
+	if r.Entry {
+		_, err = fmt.Fprintf(w, "OK: entry at ledger index %d, leaf hash %s, %s\n", r.Index, r.LeafHash, in)
+	} else {
+		// The format does not say why a file has no entry: say only that
+		// it has none.
+		_, err = fmt.Fprintf(w, "OK: leaf hash %s at ledger index %d %s (leaf hash only: no entry in the proof file)\n",
+			r.LeafHash, r.Index, in)
 	}
-	_, err := fmt.Fprintf(w, "OK: %s at ledger index %d, leaf hash %s, is included in the signed checkpoint %s of size %d, root %s\n",
-		what, r.Index, r.LeafHash, r.Origin, r.TreeSize, r.Root)
 	if err == nil {
 		_, err = fmt.Fprintln(w, cosignatureLine(r))
 	}
