@@ -126,9 +126,9 @@ func (c *SenderConfig) check() error {
 		return bad("max data shards %d, want 1 to 255", c.MaxDataShards)
 	case c.ParityShards < 0 || c.MaxDataShards+c.ParityShards > wire.MaxShards:
 		return bad("parity shards %d with %d data shards exceed %d", c.ParityShards, c.MaxDataShards, wire.MaxShards)
-	case c.DesignLoss < 0 || c.DesignLoss >= 0.5:
+	case !(c.DesignLoss >= 0 && c.DesignLoss < 0.5): // NaN fails every comparison
 		return bad("design loss %g, want [0, 0.5)", c.DesignLoss)
-	case c.GroupFailure <= 0 || c.GroupFailure > 0.01:
+	case !(c.GroupFailure > 0 && c.GroupFailure <= 0.01):
 		return bad("group failure %g, want (0, 0.01]", c.GroupFailure)
 	case c.Rate < 1 && c.Rate != RateUnlimited:
 		return bad("rate %d bytes/s", c.Rate)

@@ -2,6 +2,7 @@ package diode
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -73,6 +74,8 @@ func TestConfigRejects(t *testing.T) {
 		{"heartbeat 2s", func(c *SenderConfig) { c.Heartbeat = 2 * time.Second }},
 		{"groups over 256", func(c *SenderConfig) { c.MaxDataShards, c.ParityShards = 250, 10 }},
 		{"loss 0.6", func(c *SenderConfig) { c.DesignLoss = 0.6 }},
+		{"loss NaN", func(c *SenderConfig) { c.DesignLoss = math.NaN() }},
+		{"group failure NaN", func(c *SenderConfig) { c.GroupFailure = math.NaN() }},
 		{"carousel decreasing", func(c *SenderConfig) { c.Carousel = []time.Duration{time.Second, time.Millisecond} }},
 	} {
 		cfg := SenderConfig{Link: "l", RecipientKey: pub, Signer: k}

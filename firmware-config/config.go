@@ -142,8 +142,12 @@ func (a *Appliance) validate() error {
 		return errors.New("high_side.host: missing")
 	case l.Name == "":
 		return errors.New("link.name: missing")
-	case l.Loss < 0 || l.Loss >= 0.5:
+	// Ranges are written so that NaN, for which every comparison is
+	// false, falls outside them.
+	case !(l.Loss >= 0 && l.Loss < 0.5):
 		return fmt.Errorf("link.loss: %v out of range [0, 0.5)", l.Loss)
+	case !(l.RateMbps >= 0 && l.RateMbps <= 100_000):
+		return fmt.Errorf("link.rate_mbps: %v out of range [0, 100000] (0: the diode's default)", l.RateMbps)
 	case l.DataShards < 1 || l.ParityShards < 0 || l.DataShards+l.ParityShards > 256:
 		return fmt.Errorf("link: %d data and %d parity shards out of range", l.DataShards, l.ParityShards)
 	case l.PayloadBytes < 256 || l.PayloadBytes > 65000:

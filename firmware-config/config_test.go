@@ -26,6 +26,10 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"misplaced key", "[portal]\nloss = 0.1\n", `unknown key "portal.loss"`},
 		{"wrong type", "[link]\nloss = \"high\"\n", `x.toml:2: key "link.loss"`},
 		{"out of range", "[link]\nloss = 0.9\n", "link.loss: 0.9 out of range"},
+		{"loss not a number", "[link]\nloss = nan\n", "link.loss: NaN out of range"},
+		{"rate not a number", "[link]\nrate_mbps = nan\n", "link.rate_mbps: NaN out of range"},
+		{"rate infinite", "[link]\nrate_mbps = inf\n", "link.rate_mbps: +Inf out of range"},
+		{"rate negative", "[link]\nrate_mbps = -1.0\n", "link.rate_mbps: -1 out of range"},
 		{"duplicate node", "[high_side]\nnodes = [\"a\", \"a\"]\n", `listed twice`},
 		{"bad label", "[release]\nlabel = \"cosmic\"\n", "release.label"},
 	}

@@ -65,7 +65,7 @@ type Link struct {
 // New opens the listening and forwarding sockets. It returns an error for
 // a loss outside [0, 1) or addresses that do not resolve or bind.
 func New(cfg Config) (*Link, error) {
-	if cfg.Loss < 0 || cfg.Loss >= 1 {
+	if !(cfg.Loss >= 0 && cfg.Loss < 1) { // NaN fails every comparison
 		return nil, fmt.Errorf("loss %g out of range [0, 1)", cfg.Loss)
 	}
 	if cfg.Listen == "" {

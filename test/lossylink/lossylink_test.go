@@ -2,6 +2,7 @@ package lossylink
 
 import (
 	"context"
+	"math"
 	"net"
 	"sync"
 	"testing"
@@ -56,7 +57,7 @@ func TestRunsDropExactPositions(t *testing.T) {
 }
 
 func TestRejectsLoss(t *testing.T) {
-	for _, loss := range []float64{-0.1, 1, 2} {
+	for _, loss := range []float64{-0.1, 1, 2, math.NaN()} {
 		if _, err := New(Config{To: "127.0.0.1:9", Loss: loss}); err == nil {
 			t.Errorf("loss %g accepted, want an error", loss)
 		}

@@ -150,6 +150,11 @@ func (s *Services) validate() error {
 		return errors.New("link.guard_key: missing")
 	case s.Link.ReleaseLabel == "":
 		return errors.New("link.release_label: missing")
+	// NaN fails every comparison, so these ranges refuse it.
+	case !(s.Link.DesignLoss >= 0 && s.Link.DesignLoss < 0.5):
+		return fmt.Errorf("link.design_loss: %v out of range [0, 0.5) (0: the diode's default)", s.Link.DesignLoss)
+	case !(s.Link.RateMbps >= 0 && s.Link.RateMbps <= 100_000):
+		return fmt.Errorf("link.rate_mbps: %v out of range [0, 100000] (0: the diode's default)", s.Link.RateMbps)
 	case s.Cosign.Quorum < 0:
 		return errors.New("cosign.quorum: must not be negative")
 	case s.Cosign.Timeout.Duration < 0:
