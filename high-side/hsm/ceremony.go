@@ -122,9 +122,10 @@ func (c Ceremony) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResult
 }
 
 func (c *Ceremony) defaults() error {
-	setDefault(&c.Tokens, 3)
-	setDefault(&c.Threshold, 3)
-	setDefault(&c.Shares, 5)
+	if err := errors.Join(setDefault("tokens", &c.Tokens, 3), setDefault("threshold", &c.Threshold, 3),
+		setDefault("shares", &c.Shares, 5)); err != nil {
+		return fmt.Errorf("ceremony: %w", err)
+	}
 	if c.Suite == "" {
 		c.Suite = hybrid.SuiteMLDSA65P256
 	}

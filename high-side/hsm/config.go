@@ -171,13 +171,17 @@ func (c *Config) validate() error {
 		return fmt.Errorf("HSM config: kek_check_value %q must be 6 hex digits", c.KEKCheckValue)
 	}
 	c.KEKCheckValue = strings.ToLower(c.KEKCheckValue)
-	setDefault(&c.MaxSessions, 8)
-	setDefault(&c.MaxIdleSessions, 8)
+	err := errors.Join(
+		setDefault("max_sessions", &c.MaxSessions, 8),
+		setDefault("max_idle_sessions", &c.MaxIdleSessions, 8),
+		setDefault("idle_timeout", &c.IdleTimeout, 5*time.Minute),
+		setDefault("probation_successes", &c.ProbationSuccesses, 3),
+		setDefault("backoff_min", &c.BackoffMin, time.Second),
+		setDefault("backoff_max", &c.BackoffMax, time.Minute))
+	if err != nil {
+		return fmt.Errorf("HSM config: %w", err)
+	}
 	c.MaxIdleSessions = min(c.MaxIdleSessions, c.MaxSessions)
-	setDefault(&c.IdleTimeout, 5*time.Minute)
-	setDefault(&c.ProbationSuccesses, 3)
-	setDefault(&c.BackoffMin, time.Second)
-	setDefault(&c.BackoffMax, time.Minute)
 	return nil
 }
 
@@ -228,10 +232,16 @@ func validSerial(s string) bool {
 	return true
 }
 
-func setDefault[T int | time.Duration](v *T, def T) {
-	if *v <= 0 {
+// setDefault gives *v the value def when it is zero, and refuses a
+// negative value, naming the setting, rather than replace it in silence.
+func setDefault[T int | time.Duration](name string, v *T, def T) error {
+	switch {
+	case *v < 0:
+		return fmt.Errorf("%s %v must not be negative (0 means the default, %v)", name, *v, def)
+	case *v == 0:
 		*v = def
 	}
+	return nil
 }
 
 // readPIN returns the PIN of tc: the first line of its PIN file, which must

@@ -71,6 +71,8 @@ func TestLoadConfig(t *testing.T) {
 		{"bad KEK check value", "module = \"/m.so\"\nkek_check_value = \"xyz\"\n" + good[len(head):], "6 hex digits"},
 		{"no KEK check value", "module = \"/m.so\"\n" + good[len(head):], "6 hex digits"},
 		{"no module for a token", "kek_check_value = \"a1b2c3\"\n[[tokens]]\nserial = \"1\"\n", "module is empty"},
+		{"negative sessions", "max_sessions = -2\n" + good, "max_sessions -2 must not be negative"},
+		{"negative back-off", "backoff_max = -1000000000\n" + good, "backoff_max -1s must not be negative"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,5 +165,30 @@ func TestLoadConfigInstancePaths(t *testing.T) {
 	}
 	if cfg.KEKCheckValue != "a1b2c3" {
 		t.Errorf("kek_check_value %q, want a1b2c3", cfg.KEKCheckValue)
+	}
+}
+
+// TestCeremonyRefusesNegativeCounts: a negative count is an error naming
+// it, never quietly the default; zero means the default.
+func TestCeremonyRefusesNegativeCounts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    Ceremony
+		want string
+	}{
+		{"tokens", Ceremony{Tokens: -1}, "tokens -1 must not be negative"},
+		{"threshold", Ceremony{Threshold: -3}, "threshold -3 must not be negative"},
+		{"shares", Ceremony{Shares: -5}, "shares -5 must not be negative"},
+		{"zero means default", Ceremony{}, ""},
+	} {
+		tc.c.Dir, tc.c.Module = t.TempDir(), "/m.so"
+		err := tc.c.defaults()
+		switch {
+		case tc.want == "" && (err != nil || tc.c.Tokens != 3 || tc.c.Threshold != 3 || tc.c.Shares != 5):
+			t.Errorf("%s: %v, %d tokens, %d-of-%d; want no error, 3 tokens, 3-of-5",
+				tc.name, err, tc.c.Tokens, tc.c.Threshold, tc.c.Shares)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
 	}
 }
