@@ -230,7 +230,7 @@ func (w *frameWriter) write(ctx context.Context, s *Sender, f *frame) (outcome, 
 		s.c.parity.Add(uint64(parity * sent / len(refs)))
 		if failed > 0 {
 			o.failed, o.last = o.failed+failed, last
-			s.c.sendErrors.Add(uint64(failed))
+			s.c.failed(failed, last)
 			s.log.Debug("datagrams not written", slog.Int("count", failed), slog.Any("err", last))
 		}
 		if err != nil {

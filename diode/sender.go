@@ -294,7 +294,7 @@ func (s *Sender) transmit(ctx context.Context, seq uint64, batch []byte, flags u
 // at debug level and returned; the link carries on.
 func (s *Sender) write(d []byte) error {
 	if _, err := s.conn.Write(d); err != nil {
-		s.c.sendErrors.Add(1)
+		s.c.failed(1, err)
 		s.log.Debug("datagram not written", slog.Any("err", err))
 		return err
 	}
@@ -376,8 +376,20 @@ func (s *Sender) Stats() SenderStats {
 		SendErrors: s.c.sendErrors.Load(), PacingWait: time.Duration(s.c.pacingWait.Load()),
 		HasBatch: s.c.hasBatch.Load(), LastSeq: s.c.lastSeq.Load(), SocketBuffer: s.sock,
 	}
+	if e := s.c.lastSendError.Load(); e != nil {
+		st.LastSendError = *e
+	}
 	_, st.KernelSndbufErrs, _ = udpCounters()
 	return st
+}
+
+// failed counts n datagrams the socket refused, the last with err.
+func (c *senderCounters) failed(n int, err error) {
+	c.sendErrors.Add(uint64(n))
+	if err != nil {
+		msg := err.Error()
+		c.lastSendError.Store(&msg)
+	}
 }
 
 func orDiscard(l *slog.Logger) *slog.Logger {

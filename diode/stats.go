@@ -20,6 +20,7 @@ type SenderStats struct {
 	CarouselDropped  uint64 // batches dropped from the carousel early (memory bound)
 	CarouselPending  int    // batches awaiting a resend
 	SendErrors       uint64 // failed socket writes
+	LastSendError    string // the last failed write's error, "" if none
 	PacingWait       time.Duration
 	HasBatch         bool
 	LastSeq          uint64
@@ -31,6 +32,7 @@ type senderCounters struct {
 	batches, bytes, datagrams, wireBytes, parity     atomic.Uint64
 	heartbeats, announcements, resends, carouselDrop atomic.Uint64
 	sendErrors                                       atomic.Uint64
+	lastSendError                                    atomic.Pointer[string]
 	pacingWait                                       atomic.Int64
 	firstSeq, lastSeq                                atomic.Uint64
 	hasBatch                                         atomic.Bool

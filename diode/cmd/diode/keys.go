@@ -93,6 +93,11 @@ func keygenCmd() *cobra.Command {
 		Short: "Make a guard key pair (PREFIX.key, PREFIX.pub) and/or an Ed25519 signing pair",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, n := range []string{"recipient", "signing"} {
+				if f := cmd.Flags().Lookup(n); f.Changed && f.Value.String() == "" {
+					return cli.Usagef("bad --%s: empty value, want a file name prefix", n)
+				}
+			}
 			if recipient == "" && signing == "" {
 				return cli.Usage(errors.New("give --recipient PREFIX, --signing PREFIX or both"))
 			}

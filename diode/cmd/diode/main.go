@@ -58,8 +58,9 @@ Exit codes:
   0  success: keygen wrote its keys, send sent every input, recv received
      with nothing missing (with --once: one whole transfer)
   1  runtime failure or missing data: an unreadable key or input, a socket
-     error, lost batches, an incomplete or refused file, or recv --once
-     receiving no batch (see diode recv --help)
+     error, send unable to write a datagram (see diode send --help), lost
+     batches, an incomplete or refused file, or recv --once receiving no
+     batch (see diode recv --help)
   2  usage error: unknown command or flag, missing or invalid flag value,
      wrong arguments`
 
@@ -67,4 +68,19 @@ Exit codes:
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// flagValue is a string flag's name, value and what it wants.
+type flagValue struct{ name, value, want string }
+
+// nonEmpty refuses the first of flags given an empty value, which would
+// otherwise read a file named "", use any port or write into the current
+// directory.
+func nonEmpty(flags ...flagValue) error {
+	for _, f := range flags {
+		if f.value == "" {
+			return cli.Usagef("bad --%s: empty value, want %s", f.name, f.want)
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"net"
@@ -152,7 +153,7 @@ func TestFilesAcrossLossyLink(t *testing.T) {
 	wait := start(t, dir, nil, "recv", "--listen", addr, "--key", "guard.key",
 		"--verify-key", "sender.pub", "--out", out, "--once", "--json")
 	link := lossy(t, addr, 0.05)
-	time.Sleep(100 * time.Millisecond) // let the receiver bind
+	waitBound(t, addr)
 
 	args := append([]string{"send", "--to", link.Addr().String(), "--key", "guard.pub",
 		"--sign-key", "sender.key", "--json"}, fast...)
@@ -199,7 +200,7 @@ func TestStdinToStdout(t *testing.T) {
 	wait := start(t, dir, nil, "recv", "--listen", addr, "--key", "guard.key",
 		"--verify-key", "sender.pub", "--out", "-", "--once")
 	link := lossy(t, addr, 0.05)
-	time.Sleep(100 * time.Millisecond)
+	waitBound(t, addr)
 
 	args := append([]string{"send", "--to", link.Addr().String(), "--key", "guard.pub",
 		"--sign-key", "sender.key", "--name", "stream", "--chunk", "100000"}, fast...)
@@ -228,7 +229,7 @@ func TestSendDashIsStdin(t *testing.T) {
 	addr := freePort(t)
 	wait := start(t, dir, nil, "recv", "--listen", addr, "--key", "guard.key",
 		"--verify-key", "sender.pub", "--out", out, "--once")
-	time.Sleep(100 * time.Millisecond)
+	waitBound(t, addr)
 	args := append([]string{"send", "--to", addr, "--key", "guard.pub", "--sign-key", "sender.key",
 		"--name", "piped", "--no-carousel", "before", "-"}, fast[:2]...)
 	if s := run(t, dir, stdin, args...); s.err != nil {
@@ -297,7 +298,7 @@ func TestJSONShape(t *testing.T) {
 	addr := freePort(t)
 	wait := start(t, dir, nil, "recv", "--listen", addr, "--key", "guard.key",
 		"--verify-key", "sender.pub", "--out", out, "--once", "--json")
-	time.Sleep(100 * time.Millisecond)
+	waitBound(t, addr)
 	args := append([]string{"send", "--to", addr, "--key", "guard.pub", "--sign-key", "sender.key",
 		"--json", "--no-carousel"}, fast[:2]...)
 	s := run(t, dir, []byte("hello"), args...)
@@ -340,11 +341,25 @@ func TestBadFlags(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "open.key"), mustRead(t, filepath.Join(dir, "sender.key")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "has space"), nil, 0o644); err != nil {
+	for name, size := range map[string]int{"has space": 0, "a/x.txt": 1, "b/x.txt": 2, "three": 2_000_001} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, make([]byte, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Whatever send writes lands here, where the test looks for it.
+	heard, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	send := []string{"send", "--to", "127.0.0.1:9", "--key", "guard.pub", "--sign-key", "sender.key"}
+	defer heard.Close()
+	to := heard.LocalAddr().String()
+	send := []string{"send", "--to", to, "--key", "guard.pub", "--sign-key", "sender.key"}
 	recv := []string{"recv", "--listen", "127.0.0.1:0", "--key", "guard.key", "--verify-key", "sender.pub"}
+	const maxSeq = "18446744073709551615"
 	with := func(base []string, more ...string) []string { return append(slices.Clone(base), more...) }
 	for _, tc := range []struct {
 		name string
@@ -360,29 +375,66 @@ func TestBadFlags(t *testing.T) {
 		{"max data", with(send, "--max-data", "256"), 2, "--max-data 256: want 1 to 255"},
 		{"parity", with(send, "--parity", "60"), 2, "--parity 60: want 0 to 56 with --max-data 200"},
 		{"design loss", with(send, "--design-loss", "0.5"), 2, "--design-loss 0.5"},
+		{"design loss NaN", with(send, "--design-loss", "NaN"), 2,
+			"--design-loss NaN: want more than 0 and less than 0.5"},
 		{"carousel order", with(send, "--carousel", "4s,1s"), 2, "--carousel: delays must increase"},
 		{"carousel syntax", with(send, "--carousel", "soon"), 2, `invalid argument "soon" for "--carousel"`},
 		{"chunk", with(send, "--chunk", "0"), 2, "--chunk 0 out of range"},
 		{"address", []string{"send", "--to", "nowhere", "--key", "guard.pub", "--sign-key", "sender.key", "guard.pub"},
 			2, "bad --to"},
-		{"missing key", []string{"send", "--to", "127.0.0.1:9", "--key", "none.pub", "--sign-key", "sender.key"},
-			1, "none.pub"},
-		{"open signing key", []string{"send", "--to", "127.0.0.1:9", "--key", "guard.pub", "--sign-key", "open.key"},
-			1, "has mode 0644, want 0600"},
-		{"wrong key kind", []string{"send", "--to", "127.0.0.1:9", "--key", "sender.pub", "--sign-key", "sender.key"},
-			1, "sender.pub"},
+		{"empty address", []string{"send", "--to", "", "--key", "guard.pub", "--sign-key", "sender.key"},
+			2, "bad --to: empty value, want HOST:PORT"},
+		{"port 0", []string{"send", "--to", "127.0.0.1:0", "--key", "guard.pub", "--sign-key", "sender.key"},
+			2, "bad --to 127.0.0.1:0: port 0"},
+		{"empty link", with(send, "--link", ""), 2, "bad --link: link name of 0 bytes"},
+		{"missing key", []string{"send", "--to", to, "--key", "none.pub", "--sign-key", "sender.key"},
+			1, "bad --key: failed to read key file: open none.pub"},
+		{"empty key", []string{"send", "--to", to, "--key", "", "--sign-key", "sender.key"},
+			2, "bad --key: empty value"},
+		{"missing signing key", []string{"send", "--to", to, "--key", "guard.pub", "--sign-key", "none.key"},
+			1, "bad --sign-key: failed to read signing key: stat none.key"},
+		{"open signing key", []string{"send", "--to", to, "--key", "guard.pub", "--sign-key", "open.key"},
+			1, "bad --sign-key: signing key file open.key has mode 0644, want 0600"},
+		{"wrong key kind", []string{"send", "--to", to, "--key", "sender.pub", "--sign-key", "sender.key"},
+			1, "bad --key: key file sender.pub"},
 		{"missing input", with(send, "no-such-file"), 1, "failed to open input"},
 		{"input is a directory", with(send, "."), 1, "input . is a directory"},
-		{"input name", with(send, "guard.pub", "has space"), 1, `cannot send has space: file name "has space"`},
+		{"input name", with(send, "guard.pub", "has space"), 1,
+			`cannot send has space: file name "has space" has byte 0x20 at 3; a file name may hold ` + nameRule},
 		{"stdin twice", with(send, "-", "-"), 2, `stdin ("-") given more than once`},
-		{"bad name", with(send, "--name", "a/b"), 2, `bad --name: file name "a/b" has byte 0x2f`},
+		{"same name twice", with(send, "a/x.txt", "b/x.txt"), 2,
+			"inputs a/x.txt and b/x.txt would both arrive as x.txt"},
+		{"same file twice", with(send, "guard.pub", "guard.pub"), 2,
+			"inputs guard.pub and guard.pub would both arrive as guard.pub"},
+		{"file named like stdin", with(send, "--name", "x.txt", "a/x.txt", "-"), 2,
+			`inputs a/x.txt and stdin ("-", --name) would both arrive as x.txt`},
+		{"bad name", with(send, "--name", "a/b"), 2,
+			`bad --name: file name "a/b" has byte 0x2f at 1; a file name may hold ` + nameRule},
 		{"bad name for dash", with(send, "--name", "", "guard.pub", "-"), 2, "bad --name: file name of 0 bytes"},
+		{"first seq at the end", with(send, "--first-seq", maxSeq, "--chunk", "1000000", "three"), 2,
+			"--first-seq " + maxSeq + " leaves 1 batch sequence number(s), the inputs need 3"},
+		{"first seq one short", with(send, "--first-seq", "18446744073709551614", "--chunk", "1000000", "three"), 2,
+			"--first-seq 18446744073709551614 leaves 2 batch sequence number(s), the inputs need 3"},
+		{"first seq and stdin", with(send, "--first-seq", maxSeq), 2,
+			"--first-seq " + maxSeq + " leaves 1 batch sequence number(s), the inputs need 2"},
 		{"recv json to stdout", with(recv, "--out", "-", "--json"), 2, "--json needs stdout"},
 		{"recv out missing", with(recv, "--out", "no-such-dir"), 1, "bad --out"},
+		{"recv out empty", with(recv, "--out", ""), 2, `bad --out: empty value, want a directory or "-"`},
+		{"recv listen empty", []string{"recv", "--listen", "", "--key", "guard.key", "--verify-key", "sender.pub",
+			"--out", "."}, 2, "bad --listen: empty value"},
+		{"recv link empty", with(recv, "--out", ".", "--link", ""), 2, "bad --link: link name of 0 bytes"},
+		{"recv missing key", []string{"recv", "--listen", "127.0.0.1:0", "--key", "none.key", "--verify-key",
+			"sender.pub", "--out", "."}, 1, "bad --key: failed to read private key: stat none.key"},
+		{"recv missing verify key", with(recv[:5], "--verify-key", "none.pub", "--out", "."), 1,
+			"bad --verify-key: failed to read key: open none.pub"},
+		{"recv empty verify key", with(recv[:5], "--verify-key", "", "--out", "."), 2,
+			"bad --verify-key: empty value"},
 		{"recv out is a file", with(recv, "--out", "guard.pub"), 1, "is not a directory"},
 		{"recv argument", with(recv, "--out", ".", "extra"), 2, `unknown command "extra"`},
 		{"keygen nothing", []string{"keygen"}, 2, "give --recipient PREFIX, --signing PREFIX or both"},
 		{"keygen existing", []string{"keygen", "--signing", "sender"}, 1, "failed to create key file"},
+		{"keygen empty prefix", []string{"keygen", "--recipient", "", "--signing", "new"}, 2,
+			"bad --recipient: empty value, want a file name prefix"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := listDir(t, dir)
@@ -400,6 +452,16 @@ func TestBadFlags(t *testing.T) {
 			}
 			if diff := cmp.Diff(before, listDir(t, dir)); diff != "" {
 				t.Errorf("directory changed (-before +after):\n%s", diff)
+			}
+			// The run is over, so anything it sent has been delivered.
+			heard.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+			if n, err := heard.Read(make([]byte, 65536)); err == nil {
+				t.Errorf("send wrote a %d-byte datagram, want nothing sent", n)
+				for heard.SetReadDeadline(time.Now().Add(10*time.Millisecond)) == nil {
+					if _, err := heard.Read(make([]byte, 65536)); err != nil {
+						break
+					}
+				}
 			}
 		})
 	}
@@ -423,4 +485,33 @@ func listDir(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// waitBound waits until a socket is bound to the UDP port of addr, as
+// /proc/net/udp shows; where that file cannot be read it waits 100 ms. A
+// datagram sent before the receiver binds is refused, and send counts it
+// as not written.
+func waitBound(t *testing.T, addr string) {
+	t.Helper()
+	ua, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprintf(":%04X", ua.Port)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		b, err := os.ReadFile("/proc/net/udp")
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			return
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			if f := strings.Fields(line); len(f) > 1 && strings.HasSuffix(f[1], port) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing bound to UDP %s after 10s", addr)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

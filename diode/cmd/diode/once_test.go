@@ -52,7 +52,7 @@ func TestOnceEndsWhenDataIsMissing(t *testing.T) {
 			wait := start(t, dir, nil, "recv", "--listen", addr, "--key", "guard.key",
 				"--verify-key", "sender.pub", "--out", "-", "--once", "--session-timeout", "500ms")
 			link := dropping(t, addr, tc.drop)
-			time.Sleep(100 * time.Millisecond) // let the receiver bind
+			waitBound(t, addr)
 			args := []string{"send", "--to", link.Addr().String(), "--key", "guard.pub", "--sign-key", "sender.key",
 				"--name", "stream", "--chunk", "100000", "--no-carousel", "--rate", "50000000"}
 			if s := run(t, dir, random(1_000_000, 3), args...); s.err != nil {
@@ -105,7 +105,7 @@ func recvOnce(t *testing.T, dir string, more ...string) (addr, out string, wait 
 	args := append([]string{"recv", "--listen", addr, "--key", "guard.key", "--verify-key", "sender.pub",
 		"--out", out, "--once", "--session-timeout", "500ms"}, more...)
 	wait = start(t, dir, nil, args...)
-	time.Sleep(100 * time.Millisecond) // let the receiver bind
+	waitBound(t, addr)
 	return addr, out, wait
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"bastion/diode"
+	"bastion/diode/internal/wire"
 	"bastion/shared/cli"
 
 	"github.com/spf13/cobra"
@@ -75,6 +76,16 @@ func recvCmd(logger func() *slog.Logger) *cobra.Command {
 }
 
 func runRecv(ctx context.Context, o recvOpts, log *slog.Logger) error {
+	err := nonEmpty(flagValue{"listen", o.listen, "an address such as :7000"},
+		flagValue{"key", o.key, "the guard private key file"},
+		flagValue{"verify-key", o.verifyKey, "the sender's public key file"},
+		flagValue{"out", o.out, `a directory or "-" for stdout`})
+	if err != nil {
+		return err
+	}
+	if err := wire.CheckLinkName(o.link); err != nil {
+		return cli.Usagef("bad --link: %v", err)
+	}
 	if o.out == "-" && o.json {
 		return cli.Usage(errors.New("--json needs stdout: use --out DIR with it"))
 	}
@@ -87,12 +98,12 @@ func runRecv(ctx context.Context, o recvOpts, log *slog.Logger) error {
 	}
 	priv, err := diode.ReadPrivateKeyFile(o.key)
 	if err != nil {
-		return err
+		return fmt.Errorf("bad --key: %w", err)
 	}
 	defer clear(priv)
 	verifier, err := readVerifier(o.verifyKey)
 	if err != nil {
-		return err
+		return fmt.Errorf("bad --verify-key: %w", err)
 	}
 	sink, err := newSink(o.out, o.overwrite)
 	if err != nil {

@@ -54,7 +54,7 @@ func (t *tuning) check() error {
 	case t.parity < 0 || t.maxData+t.parity > wire.MaxShards:
 		return fmt.Errorf("--parity %d: want 0 to %d with --max-data %d",
 			t.parity, wire.MaxShards-t.maxData, t.maxData)
-	case t.designLoss <= 0 || t.designLoss >= 0.5:
+	case !(t.designLoss > 0 && t.designLoss < 0.5): // NaN too
 		return fmt.Errorf("--design-loss %g: want more than 0 and less than 0.5", t.designLoss)
 	}
 	for i, d := range t.carousel {
