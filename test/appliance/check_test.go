@@ -42,20 +42,21 @@ func TestCheckConfig(t *testing.T) {
 	}
 }
 
-// TestCheckConfigParsed goes through TOML, as the command does: the
-// loader takes nan and inf, the check refuses them.
+// TestCheckConfigParsed goes through TOML, as the command does: nan and
+// inf in a link figure are refused, by the loader or by the check, with
+// the key named.
 func TestCheckConfigParsed(t *testing.T) {
-	for _, tt := range []struct{ toml, want string }{
-		{"[link]\nloss = nan\n", "link.loss: NaN is not a finite number"},
-		{"[link]\nrate_mbps = inf\n", "link.rate_mbps: +Inf is not a finite number"},
-		{"[link]\nrate_mbps = -nan\n", "link.rate_mbps: NaN is not a finite number"},
+	for _, tt := range []struct{ toml, key string }{
+		{"[link]\nloss = nan\n", "link.loss: NaN"},
+		{"[link]\nrate_mbps = inf\n", "link.rate_mbps: +Inf"},
+		{"[link]\nrate_mbps = -nan\n", "link.rate_mbps: NaN"},
 	} {
 		cfg, err := firmwareconfig.Parse("c.toml", []byte(tt.toml))
-		if err != nil {
-			t.Fatalf("%q: the loader refused it: %v", tt.toml, err)
+		if err == nil {
+			err = CheckConfig(cfg)
 		}
-		if err := CheckConfig(cfg); err == nil || err.Error() != tt.want {
-			t.Errorf("%q: got %v, want %q", tt.toml, err, tt.want)
+		if err == nil || !strings.Contains(err.Error(), tt.key) {
+			t.Errorf("%q: got %v, want an error naming %q", tt.toml, err, tt.key)
 		}
 	}
 }

@@ -47,8 +47,8 @@ func TestCommandLineErrors(t *testing.T) {
 }
 
 // TestConfigNotFiniteRefusedUpFront gives a configuration whose link.loss
-// is nan, which the loader takes: the command refuses it before anything
-// starts, naming the file and the key, and creates no state directory.
+// is nan: the command refuses it before anything starts, naming the file
+// and the key, and creates no state directory.
 func TestConfigNotFiniteRefusedUpFront(t *testing.T) {
 	dir := t.TempDir()
 	cfg, state := filepath.Join(dir, "c7.toml"), filepath.Join(dir, "state")
@@ -58,7 +58,7 @@ func TestConfigNotFiniteRefusedUpFront(t *testing.T) {
 	var out, errb bytes.Buffer
 	code := cli.Execute(context.Background(), command(),
 		[]string{"--bin", filepath.Join(dir, "bin"), "--state", state, "--config", cfg, "--once"}, &out, &errb)
-	want := "bastion-appliance: " + cfg + ": link.loss: NaN is not a finite number\n"
+	want := "bastion-appliance: " + cfg + ": link.loss: NaN out of range [0, 0.5)\n"
 	if code != cli.ExitFailure || errb.String() != want || out.Len() != 0 {
 		t.Errorf("got exit %d, stdout %q, stderr %q; want exit %d, stderr %q",
 			code, out.String(), errb.String(), cli.ExitFailure, want)
