@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -253,7 +254,14 @@ func (c *cluster) converge(size uint64) []Status {
 			return out
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("nodes did not reach ledger size %d within 30s", size)
+			var sizes []string
+			for i, n := range c.nodes {
+				if c.started[i] {
+					sizes = append(sizes, fmt.Sprintf("%s: size %d, %s, last index %d, applied %d",
+						c.cfgs[i].NodeID, n.fsm.LedgerSize(), n.raft.State(), n.raft.LastIndex(), n.raft.AppliedIndex()))
+				}
+			}
+			c.t.Fatalf("nodes did not reach ledger size %d within 30s: %s", size, strings.Join(sizes, "; "))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
