@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,17 @@ func sendFails(t *testing.T, dir string, code int, args ...string) {
 	r := run(t, dir, []byte("data"), append(base, args...)...)
 	if got := exitCode(r); got != code {
 		t.Fatalf("send exit %d, want %d; stderr: %s", got, code, r.stderr)
+	}
+}
+
+// recv --listen with port 0 says which port the kernel chose, so that a
+// sender can reach it.
+func TestListenPortZeroReported(t *testing.T) {
+	dir := keys(t)
+	r := run(t, dir, nil, "recv", "--listen", "127.0.0.1:0", "--key", "guard.key", "--verify-key", "sender.pub",
+		"--out", "-", "--once", "--session-timeout", "200ms")
+	m := regexp.MustCompile(`diode: listening on 127\.0\.0\.1:(\d+)\n`).FindStringSubmatch(string(r.stderr))
+	if m == nil || m[1] == "0" {
+		t.Errorf("stderr %q, want the chosen port named", r.stderr)
 	}
 }

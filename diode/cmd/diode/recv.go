@@ -114,6 +114,10 @@ func runRecv(ctx context.Context, o recvOpts, log *slog.Logger) error {
 		return fmt.Errorf("failed to listen: %w", err)
 	}
 	defer conn.Close()
+	if addr.Port == 0 {
+		// The kernel chose the port: the sender needs to know it.
+		fmt.Fprintf(os.Stderr, "diode: listening on %s\n", conn.LocalAddr())
+	}
 	r, err := diode.NewReceiver(conn, diode.ReceiverConfig{Link: o.link, PrivateKey: priv,
 		Verifier: verifier, SessionTimeout: o.sessionTimeout}, log)
 	if err != nil {
