@@ -2,7 +2,10 @@ package appliance
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os/exec"
+	"syscall"
 )
 
 // ProcessExit describes a child process of the appliance that has ended.
@@ -20,13 +23,30 @@ type ProcessExit struct {
 	NodesUp, Nodes int
 }
 
-// String is one line naming the process, how it ended and its log.
+// String is one line naming the process, how it ended and its log. It
+// tells a process that exited by itself, whatever its status (a process
+// asked to stop with SIGTERM that stops cleanly exits 0), from one a
+// signal killed.
 func (e ProcessExit) String() string {
-	status := "exit status 0"
-	if e.Err != nil {
-		status = e.Err.Error()
+	return fmt.Sprintf("%s %s; its log is %s", e.Name, e.how(), e.Log)
+}
+
+func (e ProcessExit) how() string {
+	if e.Err == nil {
+		return "exited by itself with status 0"
 	}
-	return fmt.Sprintf("%s exited (%s); its log is %s", e.Name, status, e.Log)
+	var ee *exec.ExitError
+	if !errors.As(e.Err, &ee) {
+		return "ended: " + e.Err.Error()
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	switch {
+	case ok && ws.Signaled():
+		return fmt.Sprintf("was killed by signal %d (%s)", int(ws.Signal()), ws.Signal())
+	case ok && ws.Exited():
+		return fmt.Sprintf("exited by itself with status %d", ws.ExitStatus())
+	}
+	return "ended: " + e.Err.Error()
 }
 
 // Watch waits until ctx ends or the appliance can no longer work, calling

@@ -99,7 +99,7 @@ func TestWatchNodeThenQuorum(t *testing.T) {
 	e := next(t, exits, res)
 	want := ProcessExit{Name: "node-1", Log: filepath.Join(a.Layout.State, "node-1.log"), Node: true,
 		NodesUp: 2, Nodes: 3}
-	if got, wantLine := e.String(), "node-1 exited (signal: terminated); its log is "+want.Log; got != wantLine {
+	if got, wantLine := e.String(), "node-1 was killed by signal 15 (terminated); its log is "+want.Log; got != wantLine {
 		t.Errorf("got line %q, want %q", got, wantLine)
 	}
 	if e.Err = nil; e != want {
@@ -126,7 +126,7 @@ func TestWatchGuard(t *testing.T) {
 		t.Errorf("got %+v, want the guard, not a node, 3 nodes up", e)
 	}
 	err := result(t, exits, res)
-	want := "guard exited (signal: terminated); its log is " + filepath.Join(a.Layout.State, "guard.log")
+	want := "guard was killed by signal 15 (terminated); its log is " + filepath.Join(a.Layout.State, "guard.log")
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
 	}
@@ -146,5 +146,30 @@ func TestWatchEndedBefore(t *testing.T) {
 	cancel()
 	if err := result(t, exits, res); err != nil {
 		t.Errorf("got %v once the context ended, want nil", err)
+	}
+}
+
+// TestProcessExitWording checks that the line about an ended process says
+// whether it exited by itself, and with what status, or was killed by a
+// signal: a clean stop after SIGTERM (status 0) must not read as a kill.
+func TestProcessExitWording(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh command")
+	}
+	tests := []struct{ name, script, want string }{
+		{"stops cleanly on SIGTERM", `trap 'exit 0' TERM; kill -TERM $$; sleep 600`, "exited by itself with status 0"},
+		{"fails", "exit 3", "exited by itself with status 3"},
+		{"killed by SIGTERM", `trap - TERM; kill -TERM $$; sleep 600`, "was killed by signal 15 (terminated)"},
+		{"killed by SIGKILL", `kill -KILL $$`, "was killed by signal 9 (killed)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := exec.Command(sh, "-c", tt.script).Run()
+			got := ProcessExit{Name: "guard", Err: err, Log: "/s/guard.log"}.String()
+			if want := "guard " + tt.want + "; its log is /s/guard.log"; got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
 	}
 }

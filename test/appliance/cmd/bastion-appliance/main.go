@@ -11,14 +11,19 @@
 // with an error, since nothing could cross or be seen any more.
 //
 // Progress lines on stderr start "bastion: "; an error ends the run with
-// one "bastion-appliance: message" line. Exit codes: 0 success, 1
-// failure, 2 usage error.
+// one "bastion-appliance: message" line. An interrupt (SIGINT or SIGTERM)
+// prints one line saying what it cut short, stops every child process
+// and exits 0; with --once, an interrupt before everything replayed has
+// crossed writes no summary and exits 130 instead. Exit codes: 0
+// success, or interrupted and stopped without --once; 1 failure; 2
+// usage error; 130 a --once run interrupted before it completed.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -36,8 +41,30 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// exitInterrupted is the exit code of a --once run interrupted before
+// it completed (128 + SIGINT, as shells report an interrupted command).
+const exitInterrupted = 130
+
 func main() {
-	os.Exit(cli.Execute(context.Background(), command(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(execute(context.Background(), command(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// execute runs root as cli.Execute does and returns its exit code, except
+// that a run that returns an *interruptedError exits exitInterrupted.
+func execute(ctx context.Context, root *cobra.Command, args []string, stdout, stderr io.Writer) int {
+	var interrupted bool
+	runE := root.RunE
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		err := runE(cmd, args)
+		var ie *interruptedError
+		interrupted = errors.As(err, &ie)
+		return err
+	}
+	code := cli.Execute(ctx, root, args, stdout, stderr)
+	if interrupted {
+		return exitInterrupted
+	}
+	return code
 }
 
 // command is the bastion-appliance command line.
@@ -52,7 +79,11 @@ func command() *cobra.Command {
 		Use:   "bastion-appliance",
 		Short: "Run the whole Bastion appliance on this machine",
 		Long: "Run the whole Bastion appliance on this machine.\n\n" +
-			"Exit codes: 0 success, 1 failure, 2 usage error.",
+			"An interrupt (Ctrl-C, SIGINT or SIGTERM) prints one line saying what it cut\n" +
+			"short, stops every child process and exits 0. With --once, an interrupt\n" +
+			"before everything replayed has crossed writes no summary and exits 130.\n\n" +
+			"Exit codes: 0 success, or interrupted and stopped cleanly without --once;\n" +
+			"1 failure; 2 usage error; 130 a --once run interrupted before it completed.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
@@ -139,7 +170,10 @@ func run(ctx context.Context, opts appliance.Options, once bool, timeout time.Du
 	}
 	a, err := appliance.Start(ctx, opts)
 	if err != nil {
-		return err
+		if ctx.Err() != nil { // Start has stopped what it started
+			err = &interruptedError{Stage: "while starting the appliance"}
+		}
+		return interrupted(err, once, say)
 	}
 	defer a.Stop()
 	say("portal %s", a.Layout.PortalURL())
@@ -154,7 +188,7 @@ func run(ctx context.Context, opts appliance.Options, once bool, timeout time.Du
 		return err
 	}
 	if err != nil || once {
-		return err
+		return interrupted(err, once, say)
 	}
 	say("portal %s -- up until interrupted (Ctrl-C)", a.Layout.PortalURL())
 	<-ctx.Done()
@@ -175,12 +209,12 @@ func replayAndSummarise(ctx context.Context, a *appliance.Appliance, in *applian
 	err := a.Replay(ctx, in, &t)
 	if err != nil {
 		stopProgress()
-		return err
+		return cutShort(ctx, err, "during the replay", &t, in.Total())
 	}
 	st, head, err := a.WaitExported(ctx, timeout)
 	stopProgress()
 	if err != nil {
-		return err
+		return cutShort(ctx, err, "while waiting for everything to cross", &t, in.Total())
 	}
 	say("replayed %d entries: ledger %d, exported %d in %d batches, accepted by the guard %d (root %s)",
 		t.Submitted.Load(), st.LedgerSize, st.Export.Size, st.Export.Seq, head.Size, head.Root)
@@ -200,6 +234,58 @@ func replayAndSummarise(ctx context.Context, a *appliance.Appliance, in *applian
 		filepath.Join(a.Layout.State, "summary.json"), sum.LedgerSize, sum.WallSeconds, sum.EntriesPerSecond,
 		sum.HighRoot)
 	return nil
+}
+
+// interruptedError is an interrupt that came before everything replayed
+// had crossed.
+type interruptedError struct {
+	// Stage says what the interrupt cut short: "during the replay".
+	Stage string
+	// Replaying reports whether the replay had begun; Submitted then
+	// counts the receipts it had got, of Total.
+	Replaying        bool
+	Submitted, Total int64
+	// Once reports whether the run was to stop after the replay; the
+	// error then says that the run did not complete.
+	Once bool
+}
+
+func (e *interruptedError) Error() string {
+	msg := "interrupted " + e.Stage
+	if e.Replaying {
+		msg += fmt.Sprintf(" (%d of %d submitted)", e.Submitted, e.Total)
+	}
+	if e.Once {
+		msg += ": the --once run did not complete; no summary written"
+	}
+	return msg
+}
+
+// cutShort returns err, or an *interruptedError when ctx, from watch, ended
+// because the run was interrupted rather than because the appliance
+// cannot go on.
+func cutShort(ctx context.Context, err error, stage string, t *appliance.Tally, total int) error {
+	if err == nil || ctx.Err() == nil || fatal(ctx) != nil {
+		return err
+	}
+	return &interruptedError{Stage: stage, Replaying: true, Submitted: t.Submitted.Load(), Total: int64(total)}
+}
+
+// interrupted says how the run ends once the replay returned err, and
+// returns the run's result: nil for an interrupt without once (stopped
+// cleanly, as an interrupt after the replay is), the interrupt itself with
+// once (the run did not complete), err otherwise.
+func interrupted(err error, once bool, say func(string, ...any)) error {
+	var ie *interruptedError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	say("%s; stopping", ie)
+	if !once {
+		return nil
+	}
+	ie.Once = true
+	return ie
 }
 
 // watch prints a line for each child process of a that ends, until the
