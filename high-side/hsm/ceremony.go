@@ -90,11 +90,15 @@ type ceremonyRun struct {
 	pins      []string
 	sessions  []pkcs11.SessionHandle
 	keks      []pkcs11.ObjectHandle
-	ecWrapped []byte // the EC key wrapped under the KEK, see WrappedKey
+	ecWrapped []byte      // the EC key wrapped under the KEK, see WrappedKey
+	created   *createdDir // what makeDir created; nil until it does
 }
 
 // Run performs the ceremony. It refuses with ErrCeremonyExists when Dir is
-// in use. logger may be nil. No PIN, key or seed is logged or returned.
+// in use. A failed ceremony removes what it created in the file system
+// (Dir, or its entries when Dir existed empty) and nothing else; tokens it
+// initialised on a hardware module stay initialised. logger may be nil.
+// No PIN, key or seed is logged or returned.
 func (c Ceremony) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResult, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -116,9 +120,19 @@ func (c Ceremony) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResult
 		{"write configuration", r.writeConfig},
 	}
 	if err := runSteps(ctx, logger, "ceremony", steps); err != nil {
-		return nil, err
+		return nil, r.undo(err)
 	}
 	return r.res, nil
+}
+
+// undo closes the sessions and removes what the run created, after it
+// failed with err. It returns err, joined with any failure to remove.
+func (r *ceremonyRun) undo(err error) error {
+	r.closeSessions()
+	if r.created == nil {
+		return err
+	}
+	return errors.Join(err, r.created.remove())
 }
 
 func (c *Ceremony) defaults() error {
@@ -159,6 +173,11 @@ func (r *ceremonyRun) makeDir() error {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	created, err := newCreatedDir(r.Dir)
+	if err != nil {
+		return err
+	}
+	r.created = created
 	for _, d := range []string{"", "pins", "keys", "shares"} {
 		if err := os.MkdirAll(filepath.Join(r.Dir, d), 0o700); err != nil {
 			return err
@@ -311,9 +330,11 @@ func writeFile(path string, b []byte, perm os.FileMode) error {
 	return f.Close()
 }
 
+// closeSessions logs out of and closes every open session, once.
 func (r *ceremonyRun) closeSessions() {
 	for i, sh := range r.sessions {
 		r.mods[i].Logout(sh)
 		r.mods[i].CloseSession(sh)
 	}
+	r.sessions = nil
 }

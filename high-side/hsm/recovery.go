@@ -62,7 +62,8 @@ type recoveryRun struct {
 // keeps the ceremony id, key id and KEK check value of From. logger may be
 // nil. It returns ErrBadCeremonyRecord, ErrNoECBackup, ErrBadShare (a
 // share that is malformed, duplicated, zero, foreign or fails its Feldman
-// check), ErrCeremonyExists, ErrKeyMismatch, or a token error. No PIN, key,
+// check), ErrCeremonyExists, ErrKeyMismatch, or a token error. A failed
+// recovery removes what it created, as Ceremony.Run does. No PIN, key,
 // share or seed is logged or returned.
 func (rc Recovery) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResult, error) {
 	if logger == nil {
@@ -84,7 +85,7 @@ func (rc Recovery) Run(ctx context.Context, logger *slog.Logger) (*CeremonyResul
 		{"write configuration", r.writeConfig},
 	}
 	if err := runSteps(ctx, logger, "recovery", steps); err != nil {
-		return nil, err
+		return nil, r.undo(err)
 	}
 	return r.res, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"bastion/diode"
@@ -98,18 +99,13 @@ func keygenCmd() *cobra.Command {
 					return cli.Usagef("bad --%s: empty value, want a file name prefix", n)
 				}
 			}
-			if recipient == "" && signing == "" {
+			switch {
+			case recipient == "" && signing == "":
 				return cli.Usage(errors.New("give --recipient PREFIX, --signing PREFIX or both"))
+			case recipient == signing:
+				return cli.Usagef("--recipient and --signing are both %q: give each its own prefix", recipient)
 			}
-			if recipient != "" {
-				if err := writeRecipient(recipient); err != nil {
-					return err
-				}
-			}
-			if signing != "" {
-				return writeSigning(signing)
-			}
-			return nil
+			return keygen(recipient, signing)
 		},
 	}
 	cmd.Flags().StringVar(&recipient, "recipient", "", "write the guard's HPKE key pair to PREFIX.key and PREFIX.pub")
@@ -117,43 +113,107 @@ func keygenCmd() *cobra.Command {
 	return cmd
 }
 
-func writeRecipient(prefix string) error {
-	priv, pub, err := diode.GenerateRecipientKey()
-	if err != nil {
-		return err
-	}
-	defer clear(priv)
-	if err := diode.WritePrivateKeyFile(prefix+".key", priv); err != nil {
-		return err
-	}
-	return diode.WritePublicKeyFile(prefix+".pub", pub)
+// keyFile is one file keygen writes: write creates path exclusively.
+type keyFile struct {
+	path  string
+	write func(path string) error
 }
 
-func writeSigning(prefix string) error {
+// keygen makes the pairs for the non-empty prefixes and writes them, or
+// writes nothing when any of their files exists.
+func keygen(recipient, signing string) error {
+	var files []keyFile
+	if recipient != "" {
+		priv, pub, err := diode.GenerateRecipientKey()
+		if err != nil {
+			return err
+		}
+		defer clear(priv)
+		files = append(files,
+			keyFile{recipient + ".key", func(p string) error { return diode.WritePrivateKeyFile(p, priv) }},
+			keyFile{recipient + ".pub", func(p string) error { return diode.WritePublicKeyFile(p, pub) }})
+	}
+	if signing != "" {
+		privPEM, pubPEM, err := signingPair()
+		if err != nil {
+			return err
+		}
+		defer clear(privPEM)
+		files = append(files,
+			keyFile{signing + ".key", func(p string) error { return writeNew(p, privPEM, 0o600) }},
+			keyFile{signing + ".pub", func(p string) error { return writeNew(p, pubPEM, 0o644) }})
+	}
+	return writeKeyFiles(files)
+}
+
+// writeKeyFiles refuses, naming the file, when any of files exists; else
+// it writes them in order. When a write fails it removes the files this
+// call created, so that a failed run leaves none behind.
+func writeKeyFiles(files []keyFile) error {
+	for _, f := range files {
+		if _, err := os.Lstat(f.path); err == nil {
+			return fmt.Errorf("key file %s already exists: nothing written", f.path)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("failed to check key file %s: %w", f.path, err)
+		}
+	}
+	var created []string
+	for _, f := range files {
+		err := f.write(f.path)
+		if err == nil {
+			created = append(created, f.path)
+			continue
+		}
+		// A write that got past the exclusive create made the file.
+		if !errors.Is(err, fs.ErrExist) {
+			created = append(created, f.path)
+		}
+		return errors.Join(err, removeFiles(created))
+	}
+	return nil
+}
+
+// removeFiles removes paths, ignoring those already gone.
+func removeFiles(paths []string) error {
+	var errs []error
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("failed to remove %s: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// signingPair makes an Ed25519 pair and returns it PEM-encoded: the
+// private key as PKCS#8, the public key as PKIX.
+func signingPair() (privPEM, pubPEM []byte, err error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return fmt.Errorf("failed to generate signing key: %w", err)
+		return nil, nil, fmt.Errorf("failed to generate signing key: %w", err)
 	}
 	defer clear(priv)
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := writeNew(prefix+".key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		return err
-	}
-	der, err = x509.MarshalPKIXPublicKey(pub)
+	defer clear(der)
+	pubDER, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	return writeNew(prefix+".pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), nil
 }
 
+// writeNew creates path exclusively with mode and writes data to it.
 func writeNew(path string, data []byte, mode os.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return fmt.Errorf("failed to create key file: %w", err)
 	}
 	_, err = f.Write(data)
-	return errors.Join(err, f.Close())
+	if err = errors.Join(err, f.Close()); err != nil {
+		return fmt.Errorf("failed to write key file %s: %w", path, err)
+	}
+	return nil
 }

@@ -432,7 +432,7 @@ func TestBadFlags(t *testing.T) {
 		{"recv out is a file", with(recv, "--out", "guard.pub"), 1, "is not a directory"},
 		{"recv argument", with(recv, "--out", ".", "extra"), 2, `unknown command "extra"`},
 		{"keygen nothing", []string{"keygen"}, 2, "give --recipient PREFIX, --signing PREFIX or both"},
-		{"keygen existing", []string{"keygen", "--signing", "sender"}, 1, "failed to create key file"},
+		{"keygen existing", []string{"keygen", "--signing", "sender"}, 1, "key file sender.key already exists"},
 		{"keygen empty prefix", []string{"keygen", "--recipient", "", "--signing", "new"}, 2,
 			"bad --recipient: empty value, want a file name prefix"},
 	} {

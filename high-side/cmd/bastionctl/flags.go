@@ -71,8 +71,9 @@ func checkSuite(flag, suite string) error {
 }
 
 // checkCeremony checks the flags of a new ceremony, c with its suite,
-// before anything is created: --tokens, --shares, --threshold, --suite,
-// --key-name and --label-prefix.
+// before anything is created: --tokens, --shares, --threshold, --suite and
+// --key-name. The token label prefix is checked by checkLabelPrefix where
+// a command has that flag, and by hsm.Ceremony in any case.
 func checkCeremony(c *hsm.Ceremony, suite string) error {
 	if err := checkRange("tokens", c.Tokens, 1, maxTokens); err != nil {
 		return err
@@ -87,13 +88,15 @@ func checkCeremony(c *hsm.Ceremony, suite string) error {
 	if err := checkSuite("suite", suite); err != nil {
 		return err
 	}
-	if err := checkKeyName("key-name", c.KeyName); err != nil {
-		return err
-	}
-	// Without a --label-prefix flag the prefix is empty: hsm's default.
-	if c.LabelPrefix != "" && (!hybrid.ValidKeyName(c.LabelPrefix) || len(c.LabelPrefix) > maxLabelPrefix) {
-		return cli.Usagef("--label-prefix %q is invalid: want 1 to %d characters from A-Z a-z 0-9 . _ -, "+
-			"not starting with a dot", c.LabelPrefix, maxLabelPrefix)
+	return checkKeyName("key-name", c.KeyName)
+}
+
+// checkLabelPrefix refuses a token label prefix hsm.Ceremony would
+// refuse, naming flag.
+func checkLabelPrefix(flag, prefix string) error {
+	if !hybrid.ValidKeyName(prefix) || len(prefix) > maxLabelPrefix {
+		return cli.Usagef("--%s %q is invalid: want 1 to %d characters from A-Z a-z 0-9 . _ -, "+
+			"not starting with a dot", flag, prefix, maxLabelPrefix)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"bastion/high-side/hsm"
 	"bastion/shared/cli"
+	"bastion/shared/hybrid"
 )
 
 // resetFlags puts every flag of the command tree back to its default and
@@ -152,4 +155,87 @@ func TestUsageLinesShowRequiredFlags(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// TestCeremonyChecksNameOnlyFlagsOfCeremonyInit: every refusal of
+// checkCeremony names a flag that "ceremony init", which calls it, has.
+// The token label prefix has no flag there: hsm.Ceremony checks it.
+func TestCeremonyChecksNameOnlyFlagsOfCeremonyInit(t *testing.T) {
+	initCmd, _, err := root.Find([]string{"ceremony", "init"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := hsm.Ceremony{Tokens: 3, Threshold: 3, Shares: 5, KeyName: "high-side"}
+	tests := []struct {
+		name   string
+		change func(c *hsm.Ceremony)
+	}{
+		{"tokens", func(c *hsm.Ceremony) { c.Tokens = 0 }},
+		{"shares", func(c *hsm.Ceremony) { c.Shares = 256 }},
+		{"threshold", func(c *hsm.Ceremony) { c.Threshold = 1 }},
+		{"key name", func(c *hsm.Ceremony) { c.KeyName = "../x" }},
+		{"label prefix", func(c *hsm.Ceremony) { c.LabelPrefix = strings.Repeat("p", 29) }},
+		{"label prefix path", func(c *hsm.Ceremony) { c.LabelPrefix = "../x" }},
+	}
+	flagName := regexp.MustCompile(`--([a-z][a-z-]*)`)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := valid
+			tc.change(&c)
+			err := checkCeremony(&c, string(hybrid.SuiteMLDSA65P256))
+			if err == nil {
+				return
+			}
+			for _, m := range flagName.FindAllStringSubmatch(err.Error(), -1) {
+				if initCmd.Flags().Lookup(m[1]) == nil {
+					t.Errorf("got %q, which names --%s; ceremony init has no such flag", err, m[1])
+				}
+			}
+		})
+	}
+}
+
+// TestLabelPrefixFlag: migrate refuses a bad --label-prefix, naming it;
+// ceremony init has no such flag and says so.
+func TestLabelPrefixFlag(t *testing.T) {
+	resetFlags(t)
+	checkUsageError(t, []string{"migrate", "--dir", "old", "--new-dir", filepath.Join(t.TempDir(), "n"),
+		"--effective-size", "1", "--label-prefix", ".x"}, `--label-prefix ".x" is invalid: want 1 to 28 characters`)
+	resetFlags(t)
+	checkUsageError(t, []string{"ceremony", "init", "--dir", filepath.Join(t.TempDir(), "c"),
+		"--label-prefix", "x"}, "unknown flag: --label-prefix")
+}
+
+// TestCeremonyInitFailureLeavesNoDir: "ceremony init" failing at loading
+// its module exits 1 and leaves no directory behind, so that a retry with
+// the same --dir is not refused; an existing empty --dir stays, empty.
+func TestCeremonyInitFailureLeavesNoDir(t *testing.T) {
+	tmp := t.TempDir()
+	empty := filepath.Join(tmp, "empty")
+	if err := os.Mkdir(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{filepath.Join(tmp, "x", "cer"), empty} {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			resetFlags(t)
+			var out, errb bytes.Buffer
+			code := execute([]string{"ceremony", "init", "--dir", dir, "--module", "/nonexistent.so"}, &out, &errb)
+			if code != cli.ExitFailure || !strings.Contains(errb.String(), "failed to load module") {
+				t.Errorf("got exit %d, stderr %q; want exit %d and a failure to load the module",
+					code, errb.String(), cli.ExitFailure)
+			}
+			entries, err := os.ReadDir(dir)
+			switch {
+			case dir == empty && (err != nil || len(entries) != 0):
+				t.Errorf("existing empty %s: got %d entries, %v; want it kept empty", dir, len(entries), err)
+			case dir != empty && !errors.Is(err, os.ErrNotExist):
+				t.Errorf("%s: got %v, want it removed", dir, err)
+			}
+			if dir != empty {
+				if _, err := os.Stat(filepath.Dir(dir)); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("parent %s made by the run: got %v, want it removed", filepath.Dir(dir), err)
+				}
+			}
+		})
+	}
 }

@@ -32,6 +32,9 @@ key signs; verifiers add the statement to the published old key
 			if err := checkCeremony(&m.New, suite); err != nil {
 				return err
 			}
+			if err := checkLabelPrefix("label-prefix", m.New.LabelPrefix); err != nil {
+				return err
+			}
 			m.New.Suite, m.New.SoftHSM = hybrid.Suite(suite), true
 			if m.Reason == "" {
 				m.Reason = "migration to " + suite
