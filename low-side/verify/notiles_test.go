@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"bastion/guard/export"
@@ -40,6 +41,15 @@ func TestMissingTiles(t *testing.T) {
 			}
 		}, []verify.Problem{{Kind: verify.KindTileMissing, Index: -1,
 			Detail: "tile folder holds no tile; the ledger of size 10 needs its tiles and entry bundles"}}},
+		{"tile folder is a file", func(t *testing.T, dir string) {
+			if err := os.RemoveAll(tileDir(dir)); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(tileDir(dir), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, []verify.Problem{{Kind: verify.KindTileMissing, Index: -1,
+			Detail: "tile is a file, not a folder; the ledger of size 10 needs its tiles and entry bundles"}}},
 		{"entry bundles deleted", func(t *testing.T, dir string) {
 			if err := os.RemoveAll(filepath.Join(tileDir(dir), "entries")); err != nil {
 				t.Fatal(err)
@@ -89,6 +99,30 @@ func TestNoTilesNoLedger(t *testing.T) {
 	}
 	if len(rep.Problems) != 2 {
 		t.Errorf("problems %v, want the two missing files", rep.Problems)
+	}
+}
+
+// TestTileFileNoLedger: a file in place of the tile folder is one
+// problem even when the ledger is empty.
+func TestTileFileNoLedger(t *testing.T) {
+	dir, hs := fixture(t, false)
+	for seq := uint64(1); seq <= 3; seq++ {
+		os.Remove(export.BatchPath(dir, seq))
+	}
+	os.RemoveAll(filepath.Join(dir, export.TileDir))
+	if err := os.WriteFile(filepath.Join(dir, export.TileDir), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := check(t, dir, hs.KeyText())
+	var got []verify.Problem
+	for _, p := range rep.Problems {
+		if strings.Contains(p.Detail, export.TileDir) {
+			got = append(got, p)
+		}
+	}
+	want := []verify.Problem{{Kind: verify.KindName, Index: -1, Detail: "tile is a file, not a folder"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("problems naming the tile folder %v, want %v (all: %v)", got, want, rep.Problems)
 	}
 }
 

@@ -54,8 +54,9 @@ type Proof struct {
 }
 
 // ParseProof decodes a proof file strictly: no unknown fields, no trailing
-// data, the expected format, a path no longer than 64 and an index below
-// the tree size. It returns an error wrapping ErrProofMalformed.
+// data, every field but entry present (requiredProofFields), the expected
+// format, a path no longer than 64 and an index below the tree size. It
+// returns an error wrapping ErrProofMalformed.
 func ParseProof(b []byte) (*Proof, error) {
 	if len(b) > MaxProofSize {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrProofMalformed, len(b), MaxProofSize)
@@ -69,6 +70,9 @@ func ParseProof(b []byte) (*Proof, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("%w: trailing data", ErrProofMalformed)
 	}
+	if err := checkProofFields(b, p.TreeSize); err != nil {
+		return nil, err
+	}
 	switch {
 	case p.Format != ProofFormat:
 		return nil, fmt.Errorf("%w: format %q, want %q", ErrProofMalformed, p.Format, ProofFormat)
@@ -78,6 +82,35 @@ func ParseProof(b []byte) (*Proof, error) {
 		return nil, fmt.Errorf("%w: index %d not below tree size %d", ErrProofMalformed, p.Index, p.TreeSize)
 	}
 	return &p, nil
+}
+
+// requiredProofFields are the fields of a proof file that must be present
+// and not null, in the order of the format. A missing one would otherwise
+// read as zero: a missing leaf hash as the hash of all zero bytes.
+var requiredProofFields = []string{"format", "index", "tree_size", "leaf_hash", "audit_path", "checkpoint"}
+
+// checkProofFields returns an error wrapping ErrProofMalformed naming the
+// first required field b, a JSON object, lacks or holds as null, or an
+// empty checkpoint. An audit_path of null is an empty path (Marshal writes
+// it so) and stands for a tree of size 1 only, where the path is empty.
+func checkProofFields(b []byte, treeSize uint64) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return fmt.Errorf("%w: %v", ErrProofMalformed, err)
+	}
+	for _, name := range requiredProofFields {
+		v, ok := fields[name]
+		if ok && string(v) == "null" && name == "audit_path" && treeSize == 1 {
+			continue
+		}
+		if !ok || string(v) == "null" {
+			return fmt.Errorf("%w: %s missing", ErrProofMalformed, name)
+		}
+	}
+	if string(fields["checkpoint"]) == `""` {
+		return fmt.Errorf("%w: checkpoint empty", ErrProofMalformed)
+	}
+	return nil
 }
 
 // Marshal returns the proof file: indented JSON with a final newline.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"bastion/low-side/verify"
@@ -129,6 +130,10 @@ func FuzzParseProof(f *testing.F) {
 	p, _ := proofOf(2, 5)
 	f.Add(p.Marshal())
 	f.Add([]byte(`{"format":"bastion-inclusion-proof-v1","index":0,"tree_size":1,"audit_path":[]}`))
+	f.Add([]byte(`{"format":"bastion-inclusion-proof-v1","index":0,"tree_size":1,"audit_path":null,` +
+		`"leaf_hash":"` + strings.Repeat("ab", 32) + `","checkpoint":"c"}`))
+	f.Add([]byte(`{"format":"bastion-inclusion-proof-v1","index":1,"tree_size":2,"leaf_hash":null,` +
+		`"audit_path":[],"checkpoint":""}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := verify.ParseProof(b)
 		if err != nil {

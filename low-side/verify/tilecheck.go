@@ -18,10 +18,12 @@ import (
 // tileCheck compares the export's tile tree with the tiles rebuilt from
 // the batch files: every tile file byte for byte (a partial tile as a
 // prefix of its tile), every entry bundle, and the root the tiles give
-// at the last checkpoint. An export without a tile folder, or with one
-// that holds no tile, is one problem (noTiles) and nothing is compared.
+// at the last checkpoint. An export without a tile folder, with a file
+// in its place, or with one that holds no tile, is one problem (noTiles)
+// and nothing is compared.
 type tileCheck struct {
 	dir     string
+	notDir  bool                 // the tile folder's name is taken by something else
 	onDisk  map[tiles.Tile][]int // tile (Width 0) → widths found, ascending
 	b       tiles.Builder
 	broken  bool // the rebuilt tree lost a leaf; nothing more is compared
@@ -42,15 +44,21 @@ type absent struct {
 func key(t tiles.Tile) tiles.Tile { t.Width = 0; return t }
 
 // newTileCheck lists dir's tile folder; names outside the layout are
-// problems. It returns nil when there is no tile folder.
+// problems. It returns nil when there is no tile folder, and one holding
+// no tile, marked notDir, when a file is in its place.
 func newTileCheck(dir string) (*tileCheck, []Problem) {
 	root := filepath.Join(dir, export.TileDir)
-	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+	fi, err := os.Stat(root)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	tc := &tileCheck{dir: dir, onDisk: map[tiles.Tile][]int{}, done: map[tiles.Tile]bool{}}
+	if err == nil && !fi.IsDir() {
+		tc.notDir = true
+		return tc, nil
+	}
 	var ps []Problem
-	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
 		}
@@ -159,12 +167,18 @@ func (tc *tileCheck) add(seq, first uint64, leaves []merkle.Hash, entries [][]by
 func (tc *tileCheck) any() bool { return tc != nil && len(tc.onDisk) > 0 }
 
 // noTiles reports an export whose ledger, of size, is not empty but whose
-// tile folder tc is missing (nil) or holds no tile. The guard writes the
-// tiles a checkpoint covers before it publishes the checkpoint, so such
-// an export lacks every tile: one problem says so, instead of one per
-// tile.
+// tile folder tc is missing (nil), is a file, or holds no tile. The guard
+// writes the tiles a checkpoint covers before it publishes the
+// checkpoint, so such an export lacks every tile: one problem says so,
+// instead of one per tile. A file in place of the tile folder is a
+// problem even when the ledger is empty.
 func noTiles(tc *tileCheck, size uint64) []Problem {
 	switch {
+	case tc != nil && tc.notDir && size == 0:
+		return []Problem{problem(KindName, 0, "%s is a file, not a folder", export.TileDir)}
+	case tc != nil && tc.notDir:
+		return []Problem{problem(KindTileMissing, 0, "%s is a file, not a folder; the ledger of size %d needs "+
+			"its tiles and entry bundles", export.TileDir, size)}
 	case size == 0:
 		return nil
 	case tc == nil:

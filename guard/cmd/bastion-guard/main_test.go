@@ -26,6 +26,10 @@ func TestCommandLineErrors(t *testing.T) {
 			"bastion-guard: unknown command \"x\" for \"bastion-guard selfcheck\"\n"},
 		{"unknown command", []string{"start"}, cli.ExitUsage,
 			"bastion-guard: unknown command \"start\" for \"bastion-guard\"\n"},
+		{"empty config", []string{"selfcheck", "--config", ""}, cli.ExitUsage,
+			"bastion-guard: bad --config: empty value\n"},
+		{"empty config, run", []string{"run", "--config="}, cli.ExitUsage,
+			"bastion-guard: bad --config: empty value\n"},
 		{"unreadable config", []string{"run", "--config", "/nonexistent/guard.toml"}, cli.ExitFailure,
 			"bastion-guard: invalid guard configuration: open /nonexistent/guard.toml: no such file or directory\n"},
 	}

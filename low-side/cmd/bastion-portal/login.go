@@ -70,7 +70,8 @@ func (o loginOptions) check() error {
 }
 
 // originFor returns --origin in canonical form, or the origin built from
-// --rp-id and the port of listen.
+// --rp-id and the port of listen, also in canonical form (login.ParseOrigin),
+// so that it matches the origin browsers send.
 func (o loginOptions) originFor(listen string) (string, error) {
 	if o.origin != "" {
 		return login.ParseOrigin(o.origin)
@@ -86,7 +87,11 @@ func (o loginOptions) originFor(listen string) (string, error) {
 	if o.rpID == "" {
 		return "", errors.New("--rp-id is empty")
 	}
-	return scheme + "://" + net.JoinHostPort(o.rpID, port), nil
+	origin, err := login.ParseOrigin(scheme + "://" + net.JoinHostPort(o.rpID, port))
+	if err != nil {
+		return "", fmt.Errorf("bad --rp-id %q with --listen port %s: %v (or set --origin)", portal.Clip(o.rpID), port, err)
+	}
+	return origin, nil
 }
 
 // lockedWriter serialises writes from the portal's and the login's access

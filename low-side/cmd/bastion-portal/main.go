@@ -92,7 +92,8 @@ func command() *cobra.Command {
 			"The export directory must exist; the guard log may not exist yet (the guard creates it);\n" +
 			"the reports directory is created if missing and must be writable.\n" +
 			"Exit codes: 0 stopped cleanly, 1 failure, 2 usage error.",
-		Args: cobra.NoArgs,
+		Args:              cobra.NoArgs,
+		PersistentPreRunE: refuseEmpty,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()

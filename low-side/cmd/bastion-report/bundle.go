@@ -61,7 +61,8 @@ func bundleCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
 
 const bundleHelp = `Make the signed report bundles of one date: one folder per report kind,
 OUT/<kind>-<date>, each path printed on stdout. A bundle that exists is
-never replaced.
+never replaced: if any bundle to be made exists already, nothing is made
+and the command fails naming them.
 
 Without --kind the kinds made are those whose inputs are given: cat,
 15c3-5, surveillance and attestation always, sox only with --guard-log and
@@ -69,7 +70,8 @@ basel only with --capital. A kind named in --kind whose input is missing
 is a usage error naming the flag, and nothing is written.
 
 Exit codes: 0 every bundle of the selected kinds written, 1 a bundle failed
-(the others are still written), 2 usage error.`
+(the others are still written) or exists already (none written), 2 usage
+error.`
 
 // checkBundleArgs refuses a malformed date and an --out that is not a
 // folder (or cannot become one) before any work is done.
@@ -90,6 +92,9 @@ func makeBundles(stdout io.Writer, log *slog.Logger, o bundleOptions, explicit b
 	}
 	kinds, err := selectKinds(o, explicit)
 	if err != nil {
+		return err
+	}
+	if err := refuseExisting(o.out, o.date, kinds); err != nil {
 		return err
 	}
 	opt := report.Options{CAT: o.cat}
@@ -119,6 +124,24 @@ func makeBundles(stdout io.Writer, log *slog.Logger, o bundleOptions, explicit b
 	}
 	if failed != nil {
 		return fmt.Errorf("bundles not made: %s", strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// refuseExisting fails, naming them, when bundles of any of kinds for date
+// already exist under out, so that nothing is built only to be refused:
+// a bundle is never replaced.
+func refuseExisting(out, date string, kinds []report.Kind) error {
+	var exist []string
+	for _, k := range kinds {
+		name := bundle.Name(k, date)
+		if _, err := os.Lstat(filepath.Join(out, name)); err == nil {
+			exist = append(exist, name)
+		}
+	}
+	if exist != nil {
+		return fmt.Errorf("bundles already exist in %s, none made: %s (a bundle is never replaced)",
+			out, strings.Join(exist, ", "))
 	}
 	return nil
 }

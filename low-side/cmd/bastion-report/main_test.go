@@ -116,8 +116,63 @@ func TestBundleEndToEnd(t *testing.T) {
 		t.Errorf("self check = %+v, want OK over 3 batches, ledger size 14", a.SelfCheck)
 	}
 
-	// A bundle that exists is not replaced.
-	runCmd(t, 1, "bundle", "--export", exp, "--date", reporttest.Day1, "--key", key, "--out", out, "--kind", "cat")
+	// A bundle that exists is not replaced, and is refused before any is
+	// built: one line naming every existing one, nothing written.
+	day1 := func(k report.Kind) string { return string(k) + "-" + reporttest.Day1 }
+	all := make([]string, len(report.Kinds))
+	for i, k := range report.Kinds {
+		all[i] = day1(k)
+	}
+	refused := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"all kinds", []string{"--capital", capital, "--guard-log", guardLog}, all},
+		{"one kind", []string{"--kind", "cat"}, []string{day1(report.KindCAT)}},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"bundle", "--export", exp, "--date", reporttest.Day1, "--key", key, "--out", out},
+				tc.args...)
+			refuseBundle(t, out, args, tc.want)
+		})
+	}
+
+	// With one of two kinds existing, neither is made.
+	t.Run("one of two kinds", func(t *testing.T) {
+		out2 := filepath.Join(tmp, "bundles2")
+		if err := os.MkdirAll(filepath.Join(out2, day1(report.KindCAT)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		refuseBundle(t, out2, []string{"bundle", "--export", exp, "--date", reporttest.Day1, "--key", key,
+			"--out", out2, "--kind", "cat,attestation"}, []string{day1(report.KindCAT)})
+	})
+}
+
+// refuseBundle runs args, which must fail with exit 1 and the one line
+// naming the bundles in exist, writing nothing under out.
+func refuseBundle(t *testing.T, out string, args, exist []string) {
+	t.Helper()
+	before, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	want := "bastion-report: bundles already exist in " + out + ", none made: " + strings.Join(exist, ", ") +
+		" (a bundle is never replaced)\n"
+	if code != 1 || stderr.String() != want || stdout.Len() != 0 {
+		t.Errorf("got exit %d, stdout %q, stderr %q; want exit 1, no stdout, stderr %q",
+			code, stdout.String(), stderr.String(), want)
+	}
+	after, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("refused bundle changed %s: %d entries before, %d after", out, len(before), len(after))
+	}
 }
 
 func TestBundleUsage(t *testing.T) {

@@ -68,6 +68,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stderr, cmd.UsageString())
 			return &exitError{code: verify.ExitUsage}
 		}}
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if name := emptyFlag(c.Flags()); name != "" {
+			return &exitError{code: verify.ExitUsage, err: fmt.Errorf("bad --%s: empty value", name)}
+		}
+		return nil
+	}
 	root.AddCommand(archiveCommand(stdout), bundleCommand(stdout), proofCommand(stdout))
 	root.AddCommand(disclosureCommand(stdout))
 	root.SetArgs(args)

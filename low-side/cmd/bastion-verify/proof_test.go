@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -62,6 +63,18 @@ func proofOf(t *testing.T) (*verify.Proof, *guardtest.HighSide) {
 
 func TestProofCommand(t *testing.T) {
 	good, bad, key, other := proofFiles(t)
+	noLeaf := filepath.Join(t.TempDir(), "no-leaf.json")
+	text, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := regexp.MustCompile(`\n\s*"leaf_hash": "[0-9a-f]{64}",`)
+	if !cut.Match(text) {
+		t.Fatalf("proof file has no leaf_hash line:\n%s", text)
+	}
+	if err := os.WriteFile(noLeaf, cut.ReplaceAll(text, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -75,6 +88,8 @@ func TestProofCommand(t *testing.T) {
 		{"not a proof", []string{"proof", key, "--key", key}, verify.ExitMismatch, "FAILED: " + key + ": malformed inclusion proof"},
 		{"no cosignatures", []string{"proof", good, "--key", key}, verify.ExitOK,
 			"warning: cosignatures not checked (no --cosigner key given); the checkpoint carries none"},
+		{"no leaf hash", []string{"proof", noLeaf, "--key", key}, verify.ExitMismatch,
+			"FAILED: " + noLeaf + ": malformed inclusion proof: leaf_hash missing\n"},
 		{"no key", []string{"proof", good}, verify.ExitUsage, ""},
 		{"missing file", []string{"proof", good + "x", "--key", key}, verify.ExitIO, ""},
 	}

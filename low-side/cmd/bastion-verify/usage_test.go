@@ -18,6 +18,20 @@ func TestUsageExit(t *testing.T) {
 		{"unknown flag", []string{"--bogus"}, "bastion-verify: unknown flag: --bogus\n"},
 		{"unknown command", []string{"bogus"}, "bastion-verify: unknown command \"bogus\" for \"bastion-verify\"\n"},
 		{"missing key", []string{"archive", "dir"}, "bastion-verify: required flag(s) \"key\" not set\n"},
+		{"empty key", []string{"archive", "dir", "--key", ""}, "bastion-verify: bad --key: empty value\n"},
+		{"empty cosigner", []string{"archive", "dir", "--key", "k", "--cosigner", ""},
+			"bastion-verify: bad --cosigner: empty value\n"},
+		{"empty transition", []string{"archive", "dir", "--key", "k", "--transition="},
+			"bastion-verify: bad --transition: empty value\n"},
+		{"empty checkpoint", []string{"archive", "dir", "--key", "k", "--checkpoint", ""},
+			"bastion-verify: bad --checkpoint: empty value\n"},
+		{"empty bundle key", []string{"bundle", "b", "--key", ""}, "bastion-verify: bad --key: empty value\n"},
+		{"empty previous", []string{"bundle", "b", "--key", "k", "--previous", ""},
+			"bastion-verify: bad --previous: empty value\n"},
+		{"empty proof key", []string{"proof", "p", "--key", ""}, "bastion-verify: bad --key: empty value\n"},
+		{"empty proof cosigner", []string{"proof", "p", "--key", "k", "--cosigner", ""},
+			"bastion-verify: bad --cosigner: empty value\n"},
+		{"empty disclosure key", []string{"disclosure", "d", "--key", ""}, "bastion-verify: bad --key: empty value\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

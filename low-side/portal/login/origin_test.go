@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,15 @@ func TestParseOrigin(t *testing.T) {
 		{"http://localhost:8443", "http://localhost:8443"},
 		{"http://127.0.0.1:8443", "http://127.0.0.1:8443"},
 		{"http://[::1]:8443", "http://[::1]:8443"},
+		{"https://portal.example:443", "https://portal.example"},
+		{"https://portal.example:0443/", "https://portal.example"},
+		{"http://localhost:80", "http://localhost"},
+		{"https://portal.example:80", "https://portal.example:80"},
+		{"http://127.0.0.1:443", "http://127.0.0.1:443"},
+		{"https://[2001:DB8:0:0::1]:443", "https://[2001:db8::1]"},
+		{"http://[0:0:0:0:0:0:0:1]", "http://[::1]"},
+		{"https://1.2.3.4", "https://1.2.3.4"},
+		{"https://a1.example.b2", "https://a1.example.b2"},
 	}
 	for _, tc := range good {
 		if got, err := ParseOrigin(tc.in); err != nil || got != tc.want {
@@ -49,6 +59,15 @@ func TestParseOrigin(t *testing.T) {
 		{"https://portal.example:", "port must be a number from 1 to 65535"},
 		{"https://portal.example:99999", "port must be a number from 1 to 65535"},
 		{"https://" + strings.Repeat("a", 5000), "neither a host name nor an IP address"},
+		{"https://999.1.1.1", "ends in a number"},
+		{"https://1.2.3.4.5", "ends in a number"},
+		{"https://010.0.0.1", "ends in a number"},
+		{"https://127.1", "ends in a number"},
+		{"https://portal.example.0x7f", "ends in a number"},
+		{"https://portal.42", "ends in a number"},
+		{"http://[::ffff:127.0.0.1]", "IPv4-mapped"},
+		{"https://[::ffff:10.0.0.5]", "IPv4-mapped"},
+		{"http://[fe80::1%25en0]", "zone"},
 	}
 	for _, tc := range bad {
 		got, err := ParseOrigin(tc.in)
@@ -65,7 +84,8 @@ func TestParseOrigin(t *testing.T) {
 // canonical form that parses to itself and holds a scheme and host only.
 func FuzzParseOrigin(f *testing.F) {
 	for _, s := range []string{"https://portal.example:8443/", "http://[::1]:80", "javascript:alert(1)",
-		"HTTP://LOCALHOST", "https://a@b", "https://x/#"} {
+		"HTTP://LOCALHOST", "https://a@b", "https://x/#",
+		"https://999.1.1.1", "http://[::ffff:127.0.0.1]", "https://x.example:443", "http://[0::1]:80"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -81,6 +101,9 @@ func FuzzParseOrigin(f *testing.F) {
 		if err != nil || u.String() != got || u.Path != "" || u.User != nil || u.RawQuery != "" ||
 			u.Fragment != "" || (u.Scheme != "https" && u.Scheme != "http") {
 			t.Fatalf("ParseOrigin(%q) = %q, not a bare origin", s, got)
+		}
+		if p := u.Port(); p != "" && p == strconv.FormatUint(defaultPort[u.Scheme], 10) {
+			t.Fatalf("ParseOrigin(%q) = %q, which keeps the default port", s, got)
 		}
 	})
 }

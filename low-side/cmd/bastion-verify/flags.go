@@ -1,0 +1,28 @@
+package main
+
+import (
+	"slices"
+
+	"github.com/spf13/pflag"
+)
+
+// emptyFlag returns the name of the first flag of fs given an empty value,
+// or a list flag given an empty item, or "" when there is none. Every
+// string flag of this command either needs a value or has a default that
+// an empty value would quietly stand in for, such as reading a file
+// named "".
+func emptyFlag(fs *pflag.FlagSet) string {
+	var name string
+	fs.VisitAll(func(f *pflag.Flag) {
+		if name != "" || !f.Changed {
+			return
+		}
+		sv, isList := f.Value.(pflag.SliceValue)
+		switch {
+		case isList && (len(sv.GetSlice()) == 0 || slices.Contains(sv.GetSlice(), "")),
+			!isList && f.Value.Type() == "string" && f.Value.String() == "":
+			name = f.Name
+		}
+	})
+	return name
+}
