@@ -45,7 +45,7 @@ func command(logger *slog.Logger) *cobra.Command {
 	var configFile string
 	root.PersistentFlags().StringVar(&configFile, "config", "", "guard configuration file (TOML, required)")
 	root.MarkPersistentFlagRequired("config")
-	root.PersistentPreRunE = refuseEmpty
+	root.PersistentPreRunE = cli.RefuseEmpty
 	root.AddCommand(&cobra.Command{Use: "run", Short: "Run the guard", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return run(configFile, logger) }})
 	root.AddCommand(&cobra.Command{Use: "selfcheck", Short: "Verify the archive and the guard log",

@@ -93,7 +93,7 @@ func command() *cobra.Command {
 			"the reports directory is created if missing and must be writable.\n" +
 			"Exit codes: 0 stopped cleanly, 1 failure, 2 usage error.",
 		Args:              cobra.NoArgs,
-		PersistentPreRunE: refuseEmpty,
+		PersistentPreRunE: cli.RefuseEmpty,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()

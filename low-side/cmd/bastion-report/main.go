@@ -39,7 +39,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root := &cobra.Command{Use: "bastion-report", Short: "Make signed regulatory report bundles",
 		Long: "Make signed regulatory report bundles.\n\n" +
 			"Exit codes: 0 every bundle of the selected kinds written, 1 a bundle failed, 2 usage error."}
-	root.PersistentPreRunE = refuseEmpty
+	root.PersistentPreRunE = cli.RefuseEmpty
 	root.AddCommand(bundleCommand(stdout, log), keygenCommand(stdout))
 	return cli.Execute(context.Background(), root, args, stdout, stderr)
 }

@@ -37,6 +37,7 @@ import (
 
 	"bastion/low-side/verify"
 	"bastion/shared/batch"
+	"bastion/shared/cli"
 )
 
 // exitError carries an exit code out of a command.
@@ -69,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return &exitError{code: verify.ExitUsage}
 		}}
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
-		if name := emptyFlag(c.Flags()); name != "" {
+		if name := cli.EmptyFlag(c.Flags()); name != "" {
 			return &exitError{code: verify.ExitUsage, err: fmt.Errorf("bad --%s: empty value", name)}
 		}
 		return nil
