@@ -16,6 +16,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"bastion/high-side/ledger"
+	"bastion/high-side/ledger/ledgertest"
 	"bastion/shared/checkpoint"
 	"bastion/shared/hybrid"
 	"bastion/shared/merkle"
@@ -25,15 +26,7 @@ import (
 // that two ledgers with different tags differ from the first entry on.
 func testLedger(t *testing.T, n int, tag string) *ledger.Ledger {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "state.db"), 0o600, &bbolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	l, err := ledger.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, db := ledgertest.Open(t)
 	grow(t, l, db, 0, n, tag)
 	return l
 }

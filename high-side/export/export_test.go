@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"bastion/high-side/export"
 	"bastion/high-side/ledger"
+	"bastion/high-side/ledger/ledgertest"
 	"bastion/shared/batch"
 	"bastion/shared/checkpoint"
 	"bastion/shared/entry"
@@ -95,15 +95,7 @@ func (releaseAll) Releasable(entry.Label) bool { return true }
 // newLedger returns a bbolt-backed ledger holding n entries.
 func newLedger(t *testing.T, n int) *ledger.Ledger {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "ledger.db"), 0o600, &bbolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	l, err := ledger.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, db := ledgertest.Open(t)
 	recs := make([]ledger.Record, n)
 	for i := range recs {
 		recs[i] = ledger.Record{ID: fmt.Sprintf("e-%d", i), Entry: []byte(fmt.Sprintf(`{"n":%d}`, i))}

@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"go.etcd.io/bbolt"
 
 	"bastion/high-side/clearance"
 	"bastion/high-side/intake"
 	"bastion/high-side/ledger"
+	"bastion/high-side/ledger/ledgertest"
 	"bastion/high-side/records"
 	"bastion/shared/entry"
 )
@@ -125,27 +123,13 @@ type ledgerFake struct {
 
 func newLedgerFake(t *testing.T) *ledgerFake {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "state.db"), 0o600, &bbolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
+	l, db := ledgertest.Open(t)
+	var recs []ledger.Record
+	for i := range 3 {
+		id := fmt.Sprintf("o-%d", i)
+		recs = append(recs, ledger.Record{Entry: []byte(`{"id":"` + id + `"}`), ID: id})
 	}
-	t.Cleanup(func() { db.Close() })
-	l, err := ledger.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		for i := range 3 {
-			id := fmt.Sprintf("o-%d", i)
-			if _, err := l.Append(tx, []ledger.Record{{Entry: []byte(`{"id":"` + id + `"}`), ID: id}}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ledgertest.Append(t, l, db, recs)
 	return &ledgerFake{fakeSubmitter: newFake(), l: l}
 }
 

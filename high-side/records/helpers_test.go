@@ -3,7 +3,6 @@ package records
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"bastion/high-side/ledger"
+	"bastion/high-side/ledger/ledgertest"
 	"bastion/shared/entry"
 )
 
@@ -22,15 +22,7 @@ type testLedger struct {
 
 func newLedger(t testing.TB) *testLedger {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "state.db"), 0o600, &bbolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	l, err := ledger.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, db := ledgertest.Open(t)
 	return &testLedger{db: db, l: l}
 }
 
